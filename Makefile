@@ -1,0 +1,63 @@
+# Two commands for a newcomer: `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run serve test test-fast lint format migrations-check bench chaos messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+var:
+	mkdir -p var/mail var/media var/cache
+
+setup: $(VENV)/.installed var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+run: setup  ## Serve the site on http://127.0.0.1:8000 with demo data
+	@echo ""
+	@echo "  Walks is running on http://$(HOST):$(PORT)/"
+	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/ and printed here."
+	@echo "  Demo sign-in: see README (demo@walks.localhost / walks-demo-2026)."
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: setup  ## The same with gunicorn and several worker processes
+	$(VENV)/bin/gunicorn config.wsgi -w 3 -b $(HOST):$(PORT) --access-logfile -
+
+test: $(VENV)/.installed  ## Run the test suite (browser tests need /usr/bin/chromium)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -n auto -m "not browser and not integration" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: $(VENV)/.installed  ## Recompile translations (needs gettext)
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(VENV)/.installed
+	bash bench/run.sh
+
+chaos: $(VENV)/.installed
+	bash bench/chaos.sh
+
+clean:
+	rm -rf var/cache var/mail

@@ -1,0 +1,80 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Profile, ServiceToken, User
+from .service_tokens import service_token_create, service_token_revoke
+
+admin.site.site_header = _("Walks administration")
+admin.site.site_title = _("Walks admin")
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ("username", "avatar", "bio", "links")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [ProfileInline]
+    list_display = ("email", "username_display", "pin", "locale", "is_active", "is_staff", "joined_at", "last_auth_at")
+    list_filter = ("is_active", "is_staff", "is_superuser", "locale", "groups")
+    search_fields = ("email", "profile__username", "=pin")
+    ordering = ("-joined_at",)
+    readonly_fields = ("uuid", "pin", "joined_at", "last_auth_at", "group_uuid")
+    list_select_related = ("profile",)
+    fieldsets = (
+        (None, {"fields": ("email", "password", "uuid", "pin")}),
+        (_("Preferences"), {"fields": ("locale", "group_uuid")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("joined_at", "last_auth_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    @admin.display(description=_("username"), ordering="profile__username")
+    def username_display(self, obj):
+        return obj.profile.username
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # New users go through the manager so they get a PIN and a profile.
+        created = User.objects.create_user(obj.email, form.cleaned_data.get("password1"))
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "scopes", "hint", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name",)
+    readonly_fields = ("hint", "created_at", "last_used_at")
+    fields = ("name", "scopes", "hint", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            token, secret = service_token_create(name=obj.name, scopes=list(obj.scopes or []))
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            _("Service token created. Copy the secret now, it will not be shown again: %(secret)s")
+            % {"secret": secret},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            service_token_revoke(token=token)

@@ -1,0 +1,101 @@
+"""API authentication: JWT for the mobile client, the session for the browser,
+service tokens for machines (only on the endpoints that accept them)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.permissions import BasePermission
+from rest_framework_simplejwt import authentication as jwt_authentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+
+from .models import ServiceToken
+from .service_tokens import service_token_authenticate
+
+
+class TokenExpired(exceptions.AuthenticationFailed):
+    default_detail = _(
+        "The access token has expired. Get a new pair at /api/v1/auth/token/update with your refresh token."
+    )
+    default_code = "token_expired"
+
+
+class TokenInvalid(exceptions.AuthenticationFailed):
+    default_detail = _("The access token is malformed or its signature is wrong. Sign in again.")
+    default_code = "token_invalid"
+
+
+class JWTAuthentication(jwt_authentication.JWTAuthentication):
+    """simplejwt, with one clear code for an expired token and another for a bad one."""
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw = self.get_raw_token(header)
+        if raw is None:
+            return None
+        if raw.decode(errors="replace").startswith(ServiceToken.PREFIX):
+            return None  # a service token presented where only people may call
+        return self.get_user(self.get_validated_token(raw)), None
+
+    def get_validated_token(self, raw_token):
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        try:
+            return AccessToken(raw_token)
+        except ExpiredTokenError as exc:
+            raise TokenExpired() from exc
+        except TokenError as exc:
+            raise TokenInvalid() from exc
+
+    def get_user(self, validated_token):
+        try:
+            return super().get_user(validated_token)
+        except exceptions.AuthenticationFailed as exc:
+            raise exceptions.AuthenticationFailed(
+                _("This account is inactive or no longer exists."), code="user_inactive"
+            ) from exc
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, with CSRF enforced for unsafe methods."""
+
+
+class ServiceTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer wlk_...`` for machine clients.
+
+    The request stays anonymous (``request.user``); the token is
+    ``request.auth``. Use :class:`HasServiceScope` to require a scope.
+    """
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="replace")
+        parts = header.split()
+        if len(parts) != 2 or parts[0] != self.keyword or not parts[1].startswith(ServiceToken.PREFIX):
+            return None
+        token = service_token_authenticate(parts[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                _("The service token is invalid or revoked."), code="invalid_service_token"
+            )
+        return AnonymousUser(), token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+def HasServiceScope(scope: str) -> type[BasePermission]:  # noqa: N802 - reads like a class in permission_classes
+    """Permission: the request carries an active service token with ``scope``."""
+
+    class _HasServiceScope(BasePermission):
+        message = _("This endpoint needs a service token with the '%(scope)s' scope.") % {"scope": scope}
+
+        def has_permission(self, request, view):
+            return isinstance(request.auth, ServiceToken) and request.auth.has_scope(scope)
+
+    _HasServiceScope.__name__ = f"HasServiceScope_{scope}"
+    return _HasServiceScope

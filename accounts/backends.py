@@ -1,0 +1,21 @@
+from django.contrib.auth.backends import ModelBackend
+
+from .models import User, normalize_email
+
+
+class EmailBackend(ModelBackend):
+    """Sign in by e-mail, case-insensitively."""
+
+    def authenticate(self, request, username=None, password=None, email=None, **kwargs):
+        email = email or username
+        if not email or password is None:
+            return None
+        try:
+            user = User.objects.get(email=normalize_email(email))
+        except User.DoesNotExist:
+            # Run the hasher anyway so timing does not tell known e-mails apart.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

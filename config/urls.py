@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.views import healthz, home
+
+APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "staff"]
+
+api_v1 = [
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    *[path("", include(f"{app}.api_urls")) for app in APPS],
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    *[path("", include(f"{app}.urls")) for app in APPS],
+]
+
+if settings.DEBUG or not settings.PRODUCTION:
+    # Uploaded media from local disk; production serves MEDIA_ROOT from the web server.
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+# JSON bodies are small; only multipart uploads may approach the file limit.
+MAX_JSON_BODY = 1024 * 1024
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def error_response(request, *, status: int, code: str, detail: str) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"detail": detail, "code": code}, status=status)
+    html = render_to_string("error.html", {"status": status, "detail": detail}, request=request)
+    return HttpResponse(html, status=status)
+
+
+class ApiRequestMiddleware:
+    """Request hygiene before any view runs.
+
+    - ``/api/v1/staff/`` and ``/api/v1/staff`` are the same endpoint: the
+      trailing slash is dropped from API paths, so each has one canonical URL.
+    - A body larger than the limit gets 413 without being read.
+    - A database that is down answers 503, not 500 (``process_exception``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_api(request) and len(request.path_info) > len(API_PREFIX) and request.path_info.endswith("/"):
+            request.path_info = request.path_info.rstrip("/")
+        too_large = self._too_large(request)
+        if too_large:
+            return too_large
+        return self.get_response(request)
+
+    def _too_large(self, request) -> HttpResponse | None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(request, status=400, code="bad_content_length", detail=_("Invalid Content-Length."))
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if multipart else MAX_JSON_BODY
+        if length > limit:
+            return error_response(
+                request,
+                status=413,
+                code="payload_too_large",
+                detail=_("The request is too large (at most %(mb)d MB).") % {"mb": max(1, limit // (1024 * 1024))},
+            )
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            logger.error("database unavailable: %s", exception)
+            response = error_response(
+                request,
+                status=503,
+                code="service_unavailable",
+                detail=_("The service is temporarily unavailable. Try again in a minute."),
+            )
+            response["Retry-After"] = "5"
+            return response
+        return None

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from .middleware import error_response
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("healthz", "1", 10)
+    if cache.get("healthz") != "1":
+        raise RuntimeError("cache did not return the value it was given")
+    return "ok"
+
+
+def _check_broker() -> str:
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return "eager"
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+def healthz(request):
+    checks: dict[str, str] = {}
+    healthy = True
+    for name, check in (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker)):
+        try:
+            checks[name] = check()
+        except Exception as exc:  # noqa: BLE001 - any failure is a failed check
+            logger.warning("healthz: %s failed: %s", name, exc)
+            checks[name] = "error"
+            healthy = False
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def page_not_found(request, exception=None):
+    return error_response(request, status=404, code="not_found", detail=_("Not found."))
+
+
+def server_error(request):
+    return error_response(
+        request, status=500, code="server_error", detail=_("Something went wrong on our side. We have been told.")
+    )
+
+
+def bad_request(request, exception=None):
+    return error_response(request, status=400, code="bad_request", detail=_("Bad request."))
+
+
+def permission_denied(request, exception=None):
+    return error_response(
+        request, status=403, code="permission_denied", detail=_("You do not have permission to do this.")
+    )
+
+
+def csrf_failure(request, reason=""):
+    return error_response(
+        request, status=403, code="csrf_failed", detail=_("Your form expired. Reload the page and try again.")
+    )
+
+
+def home(request):
+    return render(request, "home.html")

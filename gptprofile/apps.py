@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class GptprofileConfig(AppConfig):
+    name = "gptprofile"

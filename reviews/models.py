@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+RATING_MIN, RATING_MAX = 0, 100
+
+
+class Review(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    text = models.TextField(_("review"), max_length=10_000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("review")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="reviews_review_user_title_unique"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX), name="reviews_review_rating_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["title", "-updated_at", "-id"], name="review_title_recent"),
+            models.Index(fields=["title", "-rating", "-id"], name="review_title_rating"),
+            models.Index(fields=["user", "-updated_at", "-id"], name="review_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} / {self.title_id}: {self.rating}"

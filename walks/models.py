@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WalkState(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    HUNDRED_PERCENT = "hundred_percent", _("100%")
+
+
+class Walk(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="walks")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="walks")
+    state = models.CharField(_("state"), max_length=20, choices=WalkState.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("walk")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="walks_walk_user_title_unique"),
+            models.CheckConstraint(condition=models.Q(state__in=WalkState.values), name="walks_walk_state_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-updated_at", "-id"], name="walk_user_recent"),
+            models.Index(fields=["title", "-updated_at", "-id"], name="walk_title_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} / {self.title_id}: {self.state}"
