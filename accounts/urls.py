@@ -9,5 +9,4 @@ urlpatterns = [
     path("signup/", _todo, name="signup"),
     path("signout/", _todo, name="signout"),
     path("settings/", _todo, name="settings"),
-    path("u/<int:pk>/", _todo, name="profile"),
 ]

@@ -1,3 +1,5 @@
+"""Hooks the shared layout calls; the linking app fills them in."""
+
 from django import template
 
 register = template.Library()
@@ -5,5 +7,17 @@ register = template.Library()
 
 @register.simple_tag
 def pending_link_offers(user):
-    """Replaced by the linking app: offers waiting for this user's answer."""
+    """Home page: offers waiting for this user's answer (Accept / Decline)."""
+    return ""
+
+
+@register.simple_tag
+def linked_account_switcher(request):
+    """Account menu: switch to another account of the user's group."""
+    return ""
+
+
+@register.simple_tag
+def linked_accounts_panel(request):
+    """Settings page: create an offer, see and leave linked accounts."""
     return ""
