@@ -1,0 +1,285 @@
+"""Profile editing started from ChatGPT (seeds 000 and 001).
+
+ChatGPT asks for a link (:func:`profile_edit_init`); the person opens it
+and the page (or any client holding the token) reads the profile with
+:func:`profile_edit_load` and writes it with :func:`profile_edit_save`.
+The page and the JSON API call these same functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import ServiceToken, User, normalize_email
+from accounts.services import user_revoke_refresh_tokens
+from core.errors import Gone, Invalid, NotFound
+from core.mail import send_later
+from core.ratelimit import Limit
+from core.secrets import equals, hash_token, new_token
+
+from .models import TOKEN_LIFETIME, ProfileEditToken
+
+# token_urlsafe(32) is 43 characters; anything much longer is not ours and is
+# refused before it is hashed or looked up.
+TOKEN_MAX_LENGTH = 64
+# Argon2 on a megabyte of "passphrase" is a denial of service, not a password.
+PASSPHRASE_MAX_LENGTH = 256
+# How long used and expired links stay visible in the admin before they are purged.
+TOKEN_RETENTION = timedelta(days=7)
+
+# One ChatGPT action serves many people, so its limit is generous; one person's
+# mailbox gets at most a few links per quarter hour whoever asks.
+INIT_PER_SERVICE_TOKEN = Limit("gpt-init-token", limit=120, window=3600)
+INIT_PER_USER = Limit("gpt-init-user", limit=3, window=900)
+# The page and the load/save API, per client address.
+EDIT_PER_IP = Limit("gpt-edit-ip", limit=60, window=600)
+
+EMAIL_TEMPLATE = "gptprofile_edit_link"
+
+
+@dataclass(frozen=True)
+class EditLinkSent:
+    token: ProfileEditToken
+    expires_in_minutes: int
+
+
+@dataclass(frozen=True)
+class EditResult:
+    user: User
+    locale_changed: bool
+    passphrase_changed: bool
+
+
+def mask_email(email: str) -> str:
+    """``john.doe@example.com`` -> ``j***@e***.com``: enough to recognise one's
+    own address, not enough to learn someone else's."""
+    local, _at, domain = email.partition("@")
+    name, dot, rest = domain.partition(".")
+    masked_domain = f"{name[:1]}***{dot}{rest}" if dot else f"{name[:1]}***"
+    return f"{local[:1]}***@{masked_domain}"
+
+
+def locale_choices() -> list[dict[str, str]]:
+    """The site's languages, each named in itself (what a language picker shows)."""
+    return [
+        {"code": code, "name": translation.get_language_info(code)["name_local"]} for code, _name in settings.LANGUAGES
+    ]
+
+
+def edit_link_url(token: str) -> str:
+    """The page link, always from the configured site URL, never the request's Host."""
+    return f"{settings.SITE_URL}{reverse('gptprofile:edit')}?{urlencode({'token': token})}"
+
+
+# --- Init: ChatGPT asks for a link -----------------------------------------------------------
+
+
+def _user_not_found() -> NotFound:
+    return NotFound(
+        _(
+            "No active Walks account matches this e-mail address or PIN. Ask the user to check the "
+            "e-mail address they registered with, or the 6-digit PIN shown on their Walks settings page, "
+            "and try again."
+        ),
+        code="user_not_found",
+    )
+
+
+def _find_user(*, email: str | None, pin: int | None) -> User:
+    """The e-mail wins when both are given (seed 001): a wrong e-mail with a
+    right PIN is not found, rather than silently mailing someone else."""
+    if email:
+        user = User.objects.filter(email=normalize_email(email)).first()
+    elif pin is not None:
+        user = User.objects.filter(pin=pin).first()
+    else:
+        raise Invalid(
+            _("Give the user's e-mail address or their 6-digit PIN."),
+            code="identifier_required",
+            errors={"email": [_("Give an e-mail address or a PIN.")], "pin": [_("Give an e-mail address or a PIN.")]},
+        )
+    if user is None or not user.is_active:
+        # Blocked and deactivated accounts look exactly like unknown ones.
+        raise _user_not_found()
+    return user
+
+
+@transaction.atomic
+def profile_edit_init(
+    *, email: str | None = None, pin: int | None = None, service_token: ServiceToken | None = None
+) -> EditLinkSent:
+    """Find the account by e-mail or PIN, issue a new single-use link and
+    e-mail it in the account's language. Older links of the account stop working.
+
+    The caller has checked the shape of ``email`` and ``pin`` (a valid address,
+    an integer in range); this function decides everything else.
+    """
+    if service_token is not None:
+        INIT_PER_SERVICE_TOKEN.check(f"token:{service_token.pk}")
+    user = _find_user(email=email, pin=pin)
+    INIT_PER_USER.check(f"user:{user.pk}")
+
+    now = timezone.now()
+    # A newer link retires the older ones: only the latest e-mail works.
+    ProfileEditToken.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    ProfileEditToken.objects.filter(user=user, expires_at__lt=now - TOKEN_RETENTION).delete()
+
+    raw = new_token()
+    token = ProfileEditToken.objects.create(
+        user=user, token_hash=hash_token(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
+    )
+    minutes = math.ceil(TOKEN_LIFETIME.total_seconds() / 60)
+    send_later(
+        template=EMAIL_TEMPLATE,
+        to=user.email,
+        locale=user.locale,
+        key=f"gptprofile-edit-{token.pk}-{int(now.timestamp())}",
+        context={
+            "username": user.profile.username,
+            "link": edit_link_url(raw),
+            "expires_in_minutes": minutes,
+        },
+    )
+    return EditLinkSent(token=token, expires_in_minutes=minutes)
+
+
+# --- Load and save: the person holding the link ------------------------------------------------
+
+
+def _token_invalid() -> Gone:
+    return Gone(
+        _(
+            "This profile link is not valid any more: it was already used, it expired, or a newer link "
+            "replaced it. Ask ChatGPT to send you a new link."
+        ),
+        code="token_invalid",
+    )
+
+
+def _token_queryset(token: Any):
+    """The rows that could match ``token``; empty for anything not shaped like one of ours."""
+    if not isinstance(token, str) or not token or len(token) > TOKEN_MAX_LENGTH:
+        return ProfileEditToken.objects.none(), ""
+    digest = hash_token(token)
+    return ProfileEditToken.objects.filter(token_hash=digest), digest
+
+
+def _usable(row: ProfileEditToken | None, digest: str) -> ProfileEditToken:
+    if row is None or not equals(row.token_hash, digest) or not row.is_usable():
+        raise _token_invalid()
+    return row
+
+
+def edit_token_resolve(*, token: Any) -> ProfileEditToken:
+    """The usable link for ``token`` with its user and profile loaded; raises
+    :class:`Gone` (``token_invalid``) for an unknown, used, expired, empty or
+    oversized one. Does not use the link up."""
+    queryset, digest = _token_queryset(token)
+    return _usable(queryset.select_related("user", "user__profile").first(), digest)
+
+
+def profile_edit_load(*, token: Any) -> dict[str, Any]:
+    """What the edit page shows. Reading does not use the link up."""
+    row = edit_token_resolve(token=token)
+    user = row.user
+    return {
+        "email": mask_email(user.email),
+        "username": user.profile.username,
+        "locale": user.locale,
+        "locales": locale_choices(),
+        "expires_at": row.expires_at,
+    }
+
+
+def _clean_changes(
+    *, user: User, locale: str | None, passphrase: str | None, passphrase_confirm: str | None
+) -> tuple[str | None, str | None]:
+    """Validate the requested changes against the account; raise :class:`Invalid` with per-field errors."""
+    locale = locale or None
+    passphrase = passphrase or None
+    if locale is None and passphrase is None:
+        raise Invalid(
+            _("Choose a new language or enter a new passphrase: there is nothing to save."),
+            code="nothing_to_change",
+        )
+    errors: dict[str, list[str]] = {}
+    if locale is not None and locale not in dict(settings.LANGUAGES):
+        errors["locale"] = [
+            _("Unknown language. Choose one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))}
+        ]
+    if passphrase is not None:
+        if len(passphrase) > PASSPHRASE_MAX_LENGTH:
+            errors["passphrase"] = [
+                _("The passphrase is too long (at most %(max)d characters).") % {"max": PASSPHRASE_MAX_LENGTH}
+            ]
+        else:
+            try:
+                validate_password(passphrase, user=user)
+            except ValidationError as exc:
+                errors["passphrase"] = list(exc.messages)
+        if passphrase_confirm is not None and not equals(passphrase, passphrase_confirm):
+            errors["passphrase_confirm"] = [_("The two passphrases do not match.")]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise Invalid(first, code="invalid", errors=errors)
+    return locale, passphrase
+
+
+def profile_edit_save(
+    *,
+    token: Any,
+    locale: str | None = None,
+    passphrase: str | None = None,
+    passphrase_confirm: str | None = None,
+) -> EditResult:
+    """Apply the changes and retire the link, in one transaction.
+
+    The link's row is locked first, so of two saves racing with one link
+    exactly one applies; the other finds the link used and gets
+    :class:`Gone`. Invalid changes raise :class:`Invalid` and leave the link
+    usable. ``passphrase_confirm``, when given, must equal ``passphrase``.
+    A new passphrase ends the account's refresh tokens (the mobile client
+    signs in again) and, through Django's session hash, its other browser sessions.
+    """
+    queryset, digest = _token_queryset(token)
+    with transaction.atomic():
+        row = _usable(
+            queryset.select_for_update(of=("self",)).select_related("user").first(),
+            digest,
+        )
+        user = row.user
+        locale, passphrase = _clean_changes(
+            user=user, locale=locale, passphrase=passphrase, passphrase_confirm=passphrase_confirm
+        )
+        fields: list[str] = []
+        if locale is not None:
+            user.locale = locale
+            fields.append("locale")
+        if passphrase is not None:
+            user.set_password(passphrase)
+            fields.append("password")
+        user.save(update_fields=fields)
+        if passphrase is not None:
+            user_revoke_refresh_tokens(user=user)
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at"])
+    return EditResult(user=user, locale_changed=locale is not None, passphrase_changed=passphrase is not None)
+
+
+def edit_tokens_purge(*, now: datetime | None = None) -> int:
+    """Delete links that expired more than :data:`TOKEN_RETENTION` ago. Returns how many."""
+    cutoff = (now or timezone.now()) - TOKEN_RETENTION
+    deleted, _by_model = ProfileEditToken.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,124 @@
+"""The pages: the profile-edit page behind the e-mailed link, and the privacy page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import Gone, Invalid, RateLimited, ServiceError
+from core.ratelimit import client_ip
+
+from . import services
+from .forms import ProfileEditForm
+from .models import TOKEN_LIFETIME
+
+
+def _private(response):
+    """Pages that carry a token: never cached, never sent on as a referrer, never indexed."""
+    add_never_cache_headers(response)  # Cache-Control: ..., no-store, private
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _invalid_link(request, *, status: int = 410, detail: str | None = None):
+    context = {"status": status, "detail": detail}
+    return _private(render(request, "gptprofile/invalid.html", context, status=status))
+
+
+def _use_language(request, code: str) -> None:
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    source = request.POST if request.method == "POST" else request.GET
+    token = source.get("token", "")
+    try:
+        services.EDIT_PER_IP.check(client_ip(request))
+        profile = services.profile_edit_load(token=token)
+    except RateLimited as exc:
+        return _invalid_link(request, status=exc.status, detail=str(exc.detail))
+    except Gone:
+        return _invalid_link(request)
+    # The page speaks the language of the account it edits, whoever opens it.
+    _use_language(request, profile["locale"])
+
+    form = ProfileEditForm(request.POST or None, initial={"token": token, "locale": profile["locale"]})
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            result = services.profile_edit_save(
+                token=token,
+                # The selector always sends a language; only a different one is a change.
+                locale=values["locale"] if values["locale"] != profile["locale"] else None,
+                passphrase=values["passphrase"] or None,
+                passphrase_confirm=values["passphrase_confirm"] if values["passphrase"] else None,
+            )
+        except Gone:
+            return _invalid_link(request)
+        except Invalid as exc:
+            for field, messages in (exc.errors or {None: [exc.detail]}).items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        except ServiceError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return _saved(request, result)
+
+    context = {"form": form, "profile": profile, "lifetime_minutes": int(TOKEN_LIFETIME.total_seconds() // 60)}
+    return _private(render(request, "gptprofile/edit.html", context, status=400 if form.errors else 200))
+
+
+def _saved(request, result: services.EditResult):
+    user = result.user
+    if result.passphrase_changed and request.user.is_authenticated and request.user.pk == user.pk:
+        # Other sessions end with the old passphrase; this browser stays signed in.
+        update_session_auth_hash(request, user)
+    query = urlencode(
+        {"lang": user.locale, "locale": int(result.locale_changed), "passphrase": int(result.passphrase_changed)}
+    )
+    response = redirect(f"{reverse('gptprofile:done')}?{query}")
+    if result.locale_changed:
+        # Pages before signing in (the sign-in page itself) follow the new choice too.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.locale,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return _private(response)
+
+
+@require_GET
+def profile_edit_done(request):
+    lang = request.GET.get("lang", "")
+    if lang in dict(settings.LANGUAGES):
+        _use_language(request, lang)
+    context = {
+        "locale_changed": request.GET.get("locale") == "1",
+        "passphrase_changed": request.GET.get("passphrase") == "1",
+        "language_name": translation.get_language_info(translation.get_language())["name_local"],
+    }
+    return _private(render(request, "gptprofile/done.html", context))
+
+
+@require_GET
+def privacy(request):
+    contact = getattr(settings, "PRIVACY_CONTACT_EMAIL", "") or next((email for _name, email in settings.ADMINS), "")
+    context = {
+        "contact_email": contact,
+        "lifetime_minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
+        "retention_days": services.TOKEN_RETENTION.days,
+        "links_per_quarter": services.INIT_PER_USER.limit,
+    }
+    return render(request, "gptprofile/privacy.html", context)
