@@ -1,12 +1,14 @@
-# Placeholder route so the layout can link to it; the catalog pages replace it.
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "catalog"
 urlpatterns = [
-    path(
-        "titles/",
-        TemplateView.as_view(template_name="error.html", extra_context={"status": 501, "detail": "Not built yet"}),
-        name="titles",
-    ),
+    path("titles/", views.titles, name="titles"),
+    path("titles/new/", views.title_create, name="title_create"),
+    path("titles/<int:pk>/", views.title_detail, name="title"),
+    path("titles/<int:pk>/edit/", views.title_edit, name="title_edit"),
+    path("titles/<int:pk>/cover/", views.title_cover, name="title_cover"),
+    path("titles/<int:pk>/delete/", views.title_delete, name="title_delete"),
+    path("covers/<str:type>.svg", views.cover_placeholder, name="cover_placeholder"),
 ]

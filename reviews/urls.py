@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+urlpatterns = [
+    path("titles/<int:pk>/review/", views.review_save, name="save"),
+    path("reviews/<int:pk>/delete/", views.review_delete, name="delete"),
+]

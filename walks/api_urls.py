@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api_views
+
+urlpatterns = [
+    path("walks", api_views.WalkCreate.as_view(), name="api-walks"),
+    path("walks/<int:pk>", api_views.WalkDetail.as_view(), name="api-walk"),
+    path("user/<int:pk>/walks", api_views.UserWalks.as_view(), name="api-user-walks"),
+    path("titles/<int:pk>/walks", api_views.TitleWalks.as_view(), name="api-title-walks"),
+]

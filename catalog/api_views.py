@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reviews.serializers import ReviewSerializer
+from walks.serializers import WalkSerializer
+
+from . import selectors, services
+from .models import TitleType
+from .pagination import Pagination
+from .permissions import catalog_permission_check
+from .serializers import CoverInSerializer, TitleInSerializer, TitleSerializer
+
+
+def _title_payload(request, title, walk=None, review=None) -> dict:
+    data = TitleSerializer(title, context={"request": request}).data
+    data["walk"] = WalkSerializer(walk).data if walk is not None else None
+    data["review"] = ReviewSerializer(review).data if review is not None else None
+    return data
+
+
+TITLE_DETAIL = inline_serializer(
+    "TitleDetail",
+    {
+        **TitleSerializer().get_fields(),
+        "walk": WalkSerializer(allow_null=True),
+        "review": ReviewSerializer(allow_null=True),
+    },
+)
+
+
+class TitleListCreate(APIView):
+    pagination_class = Pagination
+
+    def count_hint(self, queryset) -> int:
+        return selectors.title_count(type=self._type, search=self._search, queryset=queryset)
+
+    @extend_schema(
+        summary="Titles of one type",
+        parameters=[
+            OpenApiParameter("type", str, required=True, enum=TitleType.values),
+            OpenApiParameter("search", str, description="Part of the name, any case"),
+            OpenApiParameter("ordering", str, enum=list(selectors.TITLE_ORDERINGS)),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=TitleSerializer(many=True),
+    )
+    def get(self, request):
+        params = request.query_params
+        queryset = selectors.title_list(
+            type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
+        )
+        self._type, self._search = params.get("type"), params.get("search")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(TitleSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(summary="Add a title (curators)", request=TitleInSerializer, responses={201: TITLE_DETAIL})
+    def post(self, request):
+        catalog_permission_check(user=request.user, action="add")
+        incoming = TitleInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        title = services.title_create(actor=request.user, **incoming.validated_data)
+        return Response(_title_payload(request, title), status=status.HTTP_201_CREATED)
+
+
+class TitleDetail(APIView):
+    @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
+    def get(self, request, pk: int):
+        title, walk, review = selectors.title_with_mine(pk=pk, user=request.user)
+        return Response(_title_payload(request, title, walk, review))
+
+    @extend_schema(summary="Change a title (curators)", request=TitleInSerializer(partial=True), responses=TITLE_DETAIL)
+    def patch(self, request, pk: int):
+        catalog_permission_check(user=request.user, action="change")
+        incoming = TitleInSerializer(data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        title = services.title_update(actor=request.user, title=services.title_get(pk=pk), **incoming.validated_data)
+        _, walk, review = selectors.title_with_mine(pk=title.pk, user=request.user)
+        return Response(_title_payload(request, title, walk, review))
+
+    @extend_schema(summary="Delete a title (curators)", responses={204: None})
+    def delete(self, request, pk: int):
+        catalog_permission_check(user=request.user, action="delete")
+        services.title_delete(actor=request.user, title=services.title_get(pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TitleCover(APIView):
+    @extend_schema(
+        summary="Upload a cover (curators): JPEG, PNG or WebP up to 5 MB",
+        request={"multipart/form-data": CoverInSerializer},
+        responses=TitleSerializer,
+    )
+    def post(self, request, pk: int):
+        catalog_permission_check(user=request.user, action="change")
+        title = services.title_get(pk=pk)
+        upload = request.FILES.get("cover")
+        title = services.title_set_cover(actor=request.user, title=title, upload=upload)
+        return Response(TitleSerializer(title, context={"request": request}).data)

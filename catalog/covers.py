@@ -1,0 +1,102 @@
+"""Cover URLs, and the generated placeholder for titles without a cover.
+
+The placeholder is an SVG drawn from the type and the name carried in its
+URL, so serving it needs no database and it can be cached for a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from .models import TitleType
+
+PLACEHOLDER_VERSION = "1"
+NAME_LIMIT = 80
+
+# (light, dark) per type, matching the badges of the stylesheet.
+PALETTE = {
+    TitleType.GAME: ("#7950f2", "#3b1f99"),
+    TitleType.FILM: ("#e64980", "#8c1941"),
+    TitleType.SERIES: ("#339af0", "#0b4a8a"),
+    TitleType.ANIME: ("#fd7e14", "#a63c00"),
+}
+NEUTRAL = ("#868e96", "#343a40")
+
+
+def placeholder_url(*, type: str, name: str) -> str:
+    # Everything the image shows is in its URL (the type's label is translated).
+    query = urlencode({"n": name[:NAME_LIMIT], "l": get_language() or "en", "v": PLACEHOLDER_VERSION})
+    return f"{reverse('catalog:cover_placeholder', kwargs={'type': type})}?{query}"
+
+
+def cover_url(title) -> str:
+    """The uploaded cover's URL, or the generated placeholder's."""
+    if title.cover:
+        return title.cover.url
+    return placeholder_url(type=title.type, name=title.name)
+
+
+def initials(name: str) -> str:
+    words = [w for w in name.replace("-", " ").replace(":", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    if len(words) == 1:
+        return words[0][:2].upper()
+    return (words[0][0] + words[1][0]).upper()
+
+
+def _wrap(name: str, width: int = 16, lines: int = 4) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for word in name.split():
+        while len(word) > width:  # a very long word is cut rather than overflow
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[:width])
+            word = word[width:]
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return out
+
+
+def placeholder_svg(*, type: str, name: str, type_label: str) -> str:
+    name = " ".join(name.split())[:NAME_LIMIT] or "?"
+    light, dark = PALETTE.get(type, NEUTRAL)
+    digest = hashlib.sha256(name.encode()).digest()
+    # A little variety between titles of one type: where the circles sit.
+    cx1, cy1, r1 = 60 + digest[0] % 280, 80 + digest[1] % 200, 120 + digest[2] % 90
+    cx2, cy2, r2 = 40 + digest[3] % 320, 380 + digest[4] % 160, 70 + digest[5] % 80
+    lines = _wrap(name)
+    text_top = 600 - 96 - 34 * (len(lines) - 1)
+    tspans = "".join(f'<tspan x="32" y="{text_top + 34 * i}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 600" width="400" height="600" role="img" '
+        f'aria-label="{escape(name, {chr(34): "&quot;"})}">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="0.35" y2="1">'
+        f'<stop offset="0" stop-color="{light}"/><stop offset="1" stop-color="{dark}"/></linearGradient></defs>'
+        '<rect width="400" height="600" fill="url(#g)"/>'
+        f'<circle cx="{cx1}" cy="{cy1}" r="{r1}" fill="#fff" fill-opacity=".10"/>'
+        f'<circle cx="{cx2}" cy="{cy2}" r="{r2}" fill="#000" fill-opacity=".10"/>'
+        '<g font-family="-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif" fill="#fff">'
+        f'<text x="32" y="64" font-size="20" font-weight="700" letter-spacing="3" fill-opacity=".8">'
+        f"{escape(type_label.upper())}</text>"
+        f'<text x="200" y="290" font-size="150" font-weight="800" text-anchor="middle" fill-opacity=".92">'
+        f"{escape(initials(name))}</text>"
+        f'<text font-size="28" font-weight="700">{tspans}</text>'
+        "</g></svg>"
+    )

@@ -1,0 +1,114 @@
+"""Reads of the catalogue shared by the pages and the API."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+
+from core.errors import Invalid
+
+from .models import Title, TitleType
+
+SEARCH_MAX_LENGTH = 100
+COUNT_CACHE_SECONDS = 60
+
+# Every ordering ends with the id in the same direction, so pages never
+# overlap or skip titles with equal keys; unrated titles come last both ways.
+TITLE_ORDERINGS: dict[str, tuple] = {
+    "id": ("id",),
+    "-id": ("-id",),
+    "release_year": ("release_year", "id"),
+    "-release_year": ("-release_year", "-id"),
+    "rating": (F("rating").asc(nulls_last=True), "id"),
+    "-rating": (F("rating").desc(nulls_last=True), "-id"),
+}
+
+
+def clean_type(value: str | None, *, required: bool, param: str = "type") -> str | None:
+    """A title type from a query string: ``None`` when absent and optional."""
+    if value in (None, ""):
+        if required:
+            message = _("Choose a type: %(types)s.") % {"types": ", ".join(TitleType.values)}
+            raise Invalid(message, code="type_required", errors={param: [message]})
+        return None
+    if value not in TitleType.values:
+        message = _("Unknown type. Use one of: %(types)s.") % {"types": ", ".join(TitleType.values)}
+        raise Invalid(message, code="invalid_type", errors={param: [message]})
+    return value
+
+
+def clean_search(value: str | None) -> str:
+    value = (value or "").strip()
+    if len(value) > SEARCH_MAX_LENGTH:
+        message = _("Search for at most %(n)d characters.") % {"n": SEARCH_MAX_LENGTH}
+        raise Invalid(message, code="search_too_long", errors={"search": [message]})
+    if "\x00" in value:
+        message = _("The search contains characters that are not allowed.")
+        raise Invalid(message, code="invalid_search", errors={"search": [message]})
+    return value
+
+
+def clean_ordering(value: str | None, *, choices=TITLE_ORDERINGS, default: str = "id") -> str:
+    if value in (None, ""):
+        return default
+    if value not in choices:
+        message = _("Unknown ordering. Use one of: %(orderings)s.") % {"orderings": ", ".join(choices)}
+        raise Invalid(message, code="invalid_ordering", errors={"ordering": [message]})
+    return value
+
+
+def title_list(*, type: str | None, search: str | None = None, ordering: str | None = None) -> QuerySet[Title]:
+    """Titles of one type (never mixed), optionally searched by name, ordered.
+
+    Raises :class:`Invalid` (``type_required``, ``invalid_type``,
+    ``invalid_ordering``, ``search_too_long``) for bad parameters.
+    """
+    type = clean_type(type, required=True)
+    search = clean_search(search)
+    ordering = clean_ordering(ordering)
+    qs = Title.objects.filter(type=type)
+    if search:
+        # UPPER(name) LIKE UPPER('%...%'): served by the trigram index on PostgreSQL.
+        qs = qs.filter(name__icontains=search)
+    return qs.order_by(*TITLE_ORDERINGS[ordering])
+
+
+def _count_key(type: str) -> str:
+    return f"catalog:title-count:{type}"
+
+
+def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> int:
+    """The number of titles a listing has.
+
+    Counting a whole type means counting a quarter of the catalogue on every
+    page view; that figure is cached briefly (and dropped when a title is
+    added, retyped or deleted). A search narrows the set and is counted.
+    """
+    if (search or "").strip():
+        return queryset.count()
+    key = _count_key(type)
+    count = cache.get(key)
+    if count is None:
+        count = queryset.order_by().count()
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
+
+
+def title_count_forget(*types: str) -> None:
+    cache.delete_many([_count_key(t) for t in types if t])
+
+
+def title_with_mine(*, pk: int, user):
+    """The title and the caller's own walk and review of it (``None`` when they have none)."""
+    from reviews.models import Review
+    from walks.models import Walk
+
+    from .services import title_get
+
+    title = title_get(pk=pk)
+    if user is None or not user.is_authenticated:
+        return title, None, None
+    walk = Walk.objects.filter(title_id=title.pk, user=user).first()
+    review = Review.objects.filter(title_id=title.pk, user=user).first()
+    return title, walk, review

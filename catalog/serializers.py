@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .covers import cover_url
+from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that is an integer: ``true``, ``1.5`` and ``"5"`` are refused
+    in JSON. Form-encoded bodies carry only strings, so there digits are accepted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str):
+            root = self.root
+            if not isinstance(getattr(root, "initial_data", None), QueryDict) or not data.strip().isdigit():
+                self.fail("invalid")
+            data = int(data)
+        if not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "uri"})
+class CoverField(serializers.Field):
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, title):
+        url = cover_url(title)
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class TitleBriefSerializer(serializers.ModelSerializer):
+    """A title embedded in another object (a walk, a review)."""
+
+    cover = CoverField()
+
+    class Meta:
+        model = Title
+        fields = ["id", "name", "type", "release_year", "cover", "rating", "rating_count"]
+        read_only_fields = fields
+
+
+class TitleSerializer(serializers.ModelSerializer):
+    cover = CoverField()
+
+    class Meta:
+        model = Title
+        fields = [
+            "id",
+            "name",
+            "type",
+            "release_year",
+            "description",
+            "cover",
+            "rating",
+            "rating_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TitleInSerializer(serializers.Serializer):
+    """The shape of a title sent by a curator; catalog.services checks the values."""
+
+    name = serializers.CharField(max_length=Title._meta.get_field("name").max_length, trim_whitespace=True)
+    description = serializers.CharField(
+        max_length=Title._meta.get_field("description").max_length, allow_blank=True, required=False
+    )
+    type = serializers.CharField(help_text="One of: " + ", ".join(TitleType.values))
+    release_year = StrictIntegerField(help_text=f"{MIN_RELEASE_YEAR}..{MAX_RELEASE_YEAR}")
+
+
+class CoverInSerializer(serializers.Serializer):
+    cover = serializers.FileField()

@@ -1,0 +1,124 @@
+"""Changes to the catalogue, shared by the pages, the API and the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.errors import Invalid, NotFound
+from core.images import reencode_image
+
+from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
+from .permissions import catalog_permission_check
+from .selectors import title_count_forget
+
+NAME_MAX = Title._meta.get_field("name").max_length
+DESCRIPTION_MAX = Title._meta.get_field("description").max_length
+COVER_MAX_SIDE = 600  # a 2:3 cover ends up 400 x 600
+FIELDS = ("name", "description", "type", "release_year")
+
+
+def _fail(field: str, message: str, code: str) -> Invalid:
+    return Invalid(f"{field}: {message}", code=code, errors={field: [message]})
+
+
+def clean_title_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Check the values of a title; the one rule for the form, the API and the admin."""
+    unknown = set(data) - set(FIELDS)
+    if unknown:
+        raise Invalid(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))}, code="invalid")
+    if not partial:
+        missing = [f for f in ("name", "type", "release_year") if f not in data]
+        if missing:
+            raise Invalid(
+                _("Required: %(f)s.") % {"f": ", ".join(missing)},
+                code="required",
+                errors={f: [_("This field is required.")] for f in missing},
+            )
+    out: dict[str, Any] = {}
+    if "name" in data:
+        name = " ".join(str(data["name"] or "").split())
+        if not name:
+            raise _fail("name", _("Give the title a name."), "name_required")
+        if len(name) > NAME_MAX or "\x00" in name:
+            raise _fail("name", _("At most %(n)d characters.") % {"n": NAME_MAX}, "name_too_long")
+        out["name"] = name
+    if "description" in data:
+        description = str(data["description"] or "").strip()
+        if len(description) > DESCRIPTION_MAX or "\x00" in description:
+            raise _fail("description", _("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}, "description_too_long")
+        out["description"] = description
+    if "type" in data:
+        if data["type"] not in TitleType.values:
+            raise _fail("type", _("Choose one of: %(t)s.") % {"t": ", ".join(TitleType.values)}, "invalid_type")
+        out["type"] = data["type"]
+    if "release_year" in data:
+        year = data["release_year"]
+        if type(year) is not int or not MIN_RELEASE_YEAR <= year <= MAX_RELEASE_YEAR:
+            raise _fail(
+                "release_year",
+                _("A year from %(a)d to %(b)d.") % {"a": MIN_RELEASE_YEAR, "b": MAX_RELEASE_YEAR},
+                "invalid_release_year",
+            )
+        out["release_year"] = year
+    return out
+
+
+def title_get(*, pk: int) -> Title:
+    try:
+        return Title.objects.get(pk=pk)
+    except Title.DoesNotExist:
+        raise NotFound(_("No such title."), code="title_not_found") from None
+
+
+@transaction.atomic
+def title_create(*, actor, **fields: Any) -> Title:
+    catalog_permission_check(user=actor, action="add")
+    values = clean_title_fields(fields, partial=False)
+    title = Title.objects.create(**values)
+    transaction.on_commit(lambda: title_count_forget(title.type))
+    return title
+
+
+@transaction.atomic
+def title_update(*, actor, title: Title, **fields: Any) -> Title:
+    catalog_permission_check(user=actor, action="change")
+    values = clean_title_fields(fields, partial=True)
+    old_type = title.type
+    for key, value in values.items():
+        setattr(title, key, value)
+    title.save(update_fields=[*values, "updated_at"])
+    if title.type != old_type:
+        transaction.on_commit(lambda: title_count_forget(old_type, title.type))
+    return title
+
+
+@transaction.atomic
+def title_set_cover(*, actor, title: Title, upload) -> Title:
+    catalog_permission_check(user=actor, action="change")
+    content = reencode_image(upload, field="cover", max_side=COVER_MAX_SIDE)
+    old = title.cover.name if title.cover else ""
+    title.cover.save(content.name, content, save=False)
+    title.save(update_fields=["cover", "updated_at"])
+    if old:
+        storage = title.cover.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return title
+
+
+@transaction.atomic
+def title_delete(*, actor, title: Title) -> None:
+    catalog_permission_check(user=actor, action="delete")
+    cover = title.cover.name if title.cover else ""
+    storage = title.cover.storage
+    type_ = title.type
+    title.delete()  # walks and reviews go with it
+
+    def after():
+        title_count_forget(type_)
+        if cover:
+            storage.delete(cover)
+
+    transaction.on_commit(after)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from catalog.covers import cover_url as _cover_url
+from catalog.models import TitleType
+from catalog.permissions import can_curate
+
+register = template.Library()
+
+
+@register.filter
+def cover_url(title) -> str:
+    return _cover_url(title)
+
+
+@register.filter
+def type_label(value: str) -> str:
+    try:
+        return TitleType(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def type_plural(value: str) -> str:
+    return {
+        TitleType.GAME: _("Games"),
+        TitleType.FILM: _("Films"),
+        TitleType.SERIES: _("Series"),
+        TitleType.ANIME: _("Anime"),
+    }.get(value, value)
+
+
+@register.filter
+def score(value) -> str:
+    """A rating as people read it: 87, or 81.7 when it is not whole."""
+    if value is None:
+        return "—"
+    value = round(float(value), 1)
+    return str(int(value)) if value.is_integer() else f"{value:.1f}"
+
+
+@register.filter
+def curates(user, action: str = "change") -> bool:
+    return can_curate(user, action)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, param: str, number) -> str:
+    """This page's URL with ``param`` set to ``number`` (other filters kept)."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return "?" + query.urlencode()
+
+
+@register.simple_tag
+def page_range(page):
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import override as translation_override
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import ServiceError
+from reviews.forms import ReviewForm
+from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
+from walks.models import WalkState
+from walks.selectors import title_walks
+
+from . import selectors, services
+from .covers import placeholder_svg
+from .forms import CoverForm, TitleForm, add_service_error
+from .models import TitleType
+from .pagination import page_for
+from .permissions import can_curate
+
+SORTS = [
+    ("id", gettext_lazy("Catalogue order")),
+    ("-release_year", gettext_lazy("Newest first")),
+    ("release_year", gettext_lazy("Oldest first")),
+    ("-rating", gettext_lazy("Highest rated")),
+    ("rating", gettext_lazy("Lowest rated")),
+]
+
+
+def _error_page(request, exc: ServiceError):
+    return render(request, "error.html", {"status": exc.status, "detail": exc.detail}, status=exc.status)
+
+
+@require_GET
+def titles(request):
+    type_ = request.GET.get("type") or TitleType.GAME
+    search = request.GET.get("q", "")
+    sort = request.GET.get("sort") or "id"
+    try:
+        queryset = selectors.title_list(type=type_, search=search, ordering=sort)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    page = page_for(
+        request,
+        queryset,
+        per_page=24,
+        count=lambda: selectors.title_count(type=type_, search=search, queryset=queryset),
+    )
+    return render(
+        request,
+        "catalog/titles.html",
+        {
+            "page": page,
+            "type": type_,
+            "types": TitleType.values,
+            "search": search.strip(),
+            "sort": sort,
+            "sorts": [(key, str(label)) for key, label in SORTS],
+        },
+    )
+
+
+def title_page_context(request, title, walk, review, *, review_form=None) -> dict:
+    """Everything the title page shows; also used to re-show it with a form's errors."""
+    review_order = request.GET.get("reviews") or "-updated_at"
+    if review_order not in TITLE_REVIEW_ORDERINGS:
+        review_order = "-updated_at"
+    walk_state = request.GET.get("state") or ""
+    if walk_state not in WalkState.values:
+        walk_state = ""
+    if review_form is None:
+        initial = {"rating": review.rating, "text": review.text} if review else {"rating": 75}
+        review_form = ReviewForm(initial=initial)
+    return {
+        "title": title,
+        "walk": walk,
+        "review": review,
+        "review_form": review_form,
+        "states": WalkState.choices,
+        "reviews_page": page_for(
+            request, title_reviews(title_id=title.pk, ordering=review_order), param="rpage", per_page=10
+        ),
+        "review_order": review_order,
+        "walks_page": page_for(
+            request, title_walks(title_id=title.pk, state=walk_state or None), param="wpage", per_page=12
+        ),
+        "walk_state": walk_state,
+        "can_change": can_curate(request.user, "change"),
+        "can_delete": can_curate(request.user, "delete"),
+    }
+
+
+@require_GET
+def title_detail(request, pk: int):
+    try:
+        title, walk, review = selectors.title_with_mine(pk=pk, user=request.user)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    return render(request, "catalog/title_detail.html", title_page_context(request, title, walk, review))
+
+
+def _curator_title(request, pk: int | None, action: str):
+    if not can_curate(request.user, action):
+        raise PermissionDenied
+    if pk is None:
+        return None
+    try:
+        return services.title_get(pk=pk)
+    except ServiceError:
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def title_create(request):
+    _curator_title(request, None, "add")
+    form = TitleForm(request.POST or None, initial={"type": request.GET.get("type") or TitleType.GAME})
+    if request.method == "POST" and form.is_valid():
+        try:
+            title = services.title_create(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The title was added. Upload a cover if you have one."))
+            return redirect("catalog:title", pk=title.pk)
+    return render(request, "catalog/title_form.html", {"form": form, "title": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def title_edit(request, pk: int):
+    title = _curator_title(request, pk, "change")
+    initial = {f: getattr(title, f) for f in ("name", "type", "release_year", "description")}
+    form = TitleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.title_update(actor=request.user, title=title, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("catalog:title", pk=title.pk)
+    return render(request, "catalog/title_form.html", {"form": form, "title": title})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def title_cover(request, pk: int):
+    title = _curator_title(request, pk, "change")
+    form = CoverForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.title_set_cover(actor=request.user, title=title, upload=form.cleaned_data["cover"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The cover was updated."))
+            return redirect("catalog:title", pk=title.pk)
+    return render(request, "catalog/title_cover.html", {"form": form, "title": title})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def title_delete(request, pk: int):
+    title = _curator_title(request, pk, "delete")
+    if request.method == "POST":
+        type_ = title.type
+        services.title_delete(actor=request.user, title=title)
+        messages.success(request, _("“%(name)s” was deleted.") % {"name": title.name})
+        return redirect(f"{_titles_url()}?type={type_}")
+    return render(request, "catalog/title_delete.html", {"title": title})
+
+
+def _titles_url() -> str:
+    from django.urls import reverse
+
+    return reverse("catalog:titles")
+
+
+@require_GET
+@cache_control(public=True, max_age=60 * 60 * 24 * 365, immutable=True)
+def cover_placeholder(request, type: str):
+    if type not in TitleType.values:
+        raise Http404
+    lang = request.GET.get("l") if request.GET.get("l") in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation_override(lang):
+        label = str(TitleType(type).label)
+    svg = placeholder_svg(type=type, name=request.GET.get("n", ""), type_label=label)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    # The SVG is drawn from the URL: make sure nothing in it can run.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

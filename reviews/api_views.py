@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import TitleType
+from catalog.pagination import Pagination
+from catalog.services import title_get
+from walks.selectors import public_user
+
+from . import selectors, services
+from .serializers import (
+    ReviewInSerializer,
+    ReviewPatchSerializer,
+    ReviewWithTitleSerializer,
+    ReviewWithUserSerializer,
+)
+
+
+def _with_title(request, review):
+    review = selectors.user_reviews(user_id=request.user.pk).get(pk=review.pk)
+    return ReviewWithTitleSerializer(review, context={"request": request}).data
+
+
+class ReviewCreate(APIView):
+    @extend_schema(
+        summary="Review a title: 201 for a new review, 200 when the caller's review of it is updated",
+        request=ReviewInSerializer,
+        responses={200: ReviewWithTitleSerializer, 201: ReviewWithTitleSerializer},
+    )
+    def post(self, request):
+        incoming = ReviewInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        review, created = services.review_upsert(user=request.user, **incoming.validated_data)
+        return Response(_with_title(request, review), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReviewDetail(APIView):
+    @extend_schema(summary="Change your review", request=ReviewPatchSerializer, responses=ReviewWithTitleSerializer)
+    def patch(self, request, pk: int):
+        incoming = ReviewPatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        review = services.review_update(user=request.user, review_id=pk, **incoming.validated_data)
+        return Response(_with_title(request, review))
+
+    @extend_schema(summary="Delete your review", responses={204: None})
+    def delete(self, request, pk: int):
+        services.review_delete(user=request.user, review_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserReviews(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(
+        summary="A user's reviews, newest update first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=ReviewWithTitleSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
+        public_user(pk=pk)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            ReviewWithTitleSerializer(page, many=True, context={"request": request}).data
+        )
+
+
+class TitleReviews(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(
+        summary="A title's reviews: newest update first, or by rating",
+        parameters=[
+            OpenApiParameter("ordering", str, enum=list(selectors.TITLE_REVIEW_ORDERINGS)),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=ReviewWithUserSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        queryset = selectors.title_reviews(title_id=pk, ordering=request.query_params.get("ordering"))
+        title_get(pk=pk)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            ReviewWithUserSerializer(page, many=True, context={"request": request}).data
+        )

@@ -1,0 +1,37 @@
+"""Reads of reviews shared by the pages and the API."""
+
+from __future__ import annotations
+
+from django.db.models import F, QuerySet
+
+from catalog.selectors import clean_ordering, clean_type
+from walks.selectors import TITLE_BRIEF, USER_BRIEF
+
+from .models import Review
+
+REVIEW_FIELDS = ("id", "rating", "text", "created_at", "updated_at", "user_id", "title_id")
+TITLE_REVIEW_ORDERINGS = {
+    "-updated_at": ("-updated_at", "-id"),
+    "rating": ("rating", "id"),
+    "-rating": ("-rating", "-id"),
+}
+
+
+def title_reviews(*, title_id: int, ordering: str | None = None) -> QuerySet[Review]:
+    """A title's reviews with their authors: newest update first, or by rating."""
+    ordering = clean_ordering(ordering, choices=TITLE_REVIEW_ORDERINGS, default="-updated_at")
+    return (
+        Review.objects.filter(title_id=title_id)
+        .select_related("user__profile")
+        .only(*REVIEW_FIELDS, *USER_BRIEF)
+        .order_by(*TITLE_REVIEW_ORDERINGS[ordering])
+    )
+
+
+def user_reviews(*, user_id: int, type: str | None = None) -> QuerySet[Review]:
+    """A user's reviews, newest update first, each with its title."""
+    type = clean_type(type, required=False)
+    qs = Review.objects.filter(user_id=user_id)
+    if type:
+        qs = qs.filter(title__type=type)
+    return qs.select_related("title").only(*REVIEW_FIELDS, *TITLE_BRIEF).order_by(F("updated_at").desc(), "-id")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.serializers import StrictIntegerField, TitleBriefSerializer
+from walks.serializers import PublicUserSerializer
+
+from .models import RATING_MAX, RATING_MIN, Review
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = ["id", "title_id", "user_id", "rating", "text", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ReviewWithTitleSerializer(ReviewSerializer):
+    title = TitleBriefSerializer(read_only=True)
+
+    class Meta(ReviewSerializer.Meta):
+        fields = [*ReviewSerializer.Meta.fields, "title"]
+        read_only_fields = fields
+
+
+class ReviewWithUserSerializer(ReviewSerializer):
+    user = PublicUserSerializer(read_only=True)
+
+    class Meta(ReviewSerializer.Meta):
+        fields = [*ReviewSerializer.Meta.fields, "user"]
+        read_only_fields = fields
+
+
+RATING_HELP = f"A whole number from {RATING_MIN} to {RATING_MAX}"
+
+
+# The shape only; reviews.services checks the values (``invalid_rating``, ``text_too_long``...).
+class ReviewInSerializer(serializers.Serializer):
+    title_id = StrictIntegerField()
+    rating = StrictIntegerField(help_text=RATING_HELP)
+    text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+
+
+class ReviewPatchSerializer(serializers.Serializer):
+    rating = StrictIntegerField(required=False, help_text=RATING_HELP)
+    text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)

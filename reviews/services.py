@@ -1,0 +1,177 @@
+"""Reviews and the titles' ratings.
+
+Every create, change or delete of a review enqueues
+``reviews.tasks.recompute_title_rating`` once the transaction commits; the
+task calls :func:`title_rating_recompute`, the only writer of
+``Title.rating`` and ``Title.rating_count``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Avg, Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from catalog.models import Title
+from core.errors import Invalid, NotFound
+from walks.services import title_for_write
+
+from .models import RATING_MAX, RATING_MIN, Review
+
+logger = logging.getLogger(__name__)
+
+TEXT_MAX = Review._meta.get_field("text").max_length
+UNSET: Any = object()
+
+
+def clean_rating(value) -> int:
+    # bool is an int in Python; 1.5 and "5" are not integers at all.
+    if type(value) is not int or not RATING_MIN <= value <= RATING_MAX:
+        message = _("A whole number from %(a)d to %(b)d.") % {"a": RATING_MIN, "b": RATING_MAX}
+        raise Invalid(f"rating: {message}", code="invalid_rating", errors={"rating": [message]})
+    return value
+
+
+def clean_text(value) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        message = _("Send the review as text.")
+        raise Invalid(f"text: {message}", code="invalid_text", errors={"text": [message]})
+    value = value.strip()
+    if len(value) > TEXT_MAX:
+        message = _("At most %(n)d characters.") % {"n": TEXT_MAX}
+        raise Invalid(f"text: {message}", code="text_too_long", errors={"text": [message]})
+    if "\x00" in value:
+        message = _("The text contains characters that are not allowed.")
+        raise Invalid(f"text: {message}", code="invalid_text", errors={"text": [message]})
+    return value
+
+
+def _recompute_on_commit(title_id: int) -> None:
+    def enqueue() -> None:
+        from .tasks import recompute_title_rating
+
+        recompute_title_rating.delay(title_id)
+
+    # robust: a broker outage must not turn a saved review into an error
+    # page; the periodic reconcile repairs the rating later.
+    transaction.on_commit(enqueue, robust=True)
+
+
+@transaction.atomic
+def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET) -> tuple[Review, bool]:
+    """Create the user's review of the title, or update the one they have.
+
+    ``text`` left out keeps an existing review's text (and is empty for a new one).
+    """
+    rating = clean_rating(rating)
+    defaults: dict[str, Any] = {"rating": rating}
+    if text is not UNSET:
+        defaults["text"] = clean_text(text)
+    title = title_for_write(title_id=title_id)
+    review, created = Review.objects.update_or_create(user=user, title=title, defaults=defaults)
+    _recompute_on_commit(title.pk)
+    return review, created
+
+
+def _own_review(*, user, review_id: int) -> Review:
+    review = Review.objects.select_for_update().filter(pk=review_id, user=user).first()
+    if review is None:
+        raise NotFound(_("No such review."), code="review_not_found")
+    return review
+
+
+@transaction.atomic
+def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None = UNSET) -> Review:
+    values: dict[str, Any] = {}
+    if rating is not UNSET:
+        values["rating"] = clean_rating(rating)
+    if text is not UNSET:
+        values["text"] = clean_text(text)
+    review = _own_review(user=user, review_id=review_id)
+    for key, value in values.items():
+        setattr(review, key, value)
+    review.save(update_fields=[*values, "updated_at"])
+    _recompute_on_commit(review.title_id)
+    return review
+
+
+@transaction.atomic
+def review_delete(*, user, review_id: int) -> None:
+    review = _own_review(user=user, review_id=review_id)
+    title_id = review.title_id
+    review.delete()
+    _recompute_on_commit(title_id)
+
+
+def review_changed_elsewhere(*, title_ids) -> None:
+    """Reviews were written outside these services (the admin): recompute on commit."""
+    for title_id in set(title_ids):
+        _recompute_on_commit(title_id)
+
+
+def _rating_expressions() -> dict[str, Any]:
+    reviews = Review.objects.filter(title_id=OuterRef("pk")).order_by().values("title_id")
+    return {
+        "rating": Subquery(reviews.annotate(avg=Avg("rating")).values("avg")),
+        "rating_count": Coalesce(
+            Subquery(reviews.annotate(n=Count("id")).values("n"), output_field=IntegerField()), Value(0)
+        ),
+    }
+
+
+@transaction.atomic
+def title_rating_recompute(*, title_id: int) -> bool:
+    """Set the title's rating to the mean of its reviews (null with none) and its count.
+
+    One ``UPDATE ... SET rating = (SELECT AVG ...), rating_count = (SELECT
+    COUNT ...)``: the values are computed by the database in the statement
+    that writes them. The row is locked first, so the UPDATE's snapshot is
+    taken after every earlier recompute of this title committed; the last
+    recompute to run therefore sees every committed review, and concurrent
+    reviews leave the rating exactly equal to the mean. Returns whether the
+    title exists.
+    """
+    if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
+        return False
+    return bool(Title.objects.filter(pk=title_id).update(**_rating_expressions()))
+
+
+def title_ratings_reconcile(*, batch_size: int = 1000) -> int:
+    """Repair every title whose stored rating or count disagrees with its reviews.
+
+    Walks the catalogue by id in batches: per batch one read of the titles,
+    one grouped read of the reviews, and a recompute only where they differ
+    (so the hourly run writes almost nothing). Returns how many it fixed.
+    """
+    fixed = 0
+    last_id = 0
+    while True:
+        rows = list(
+            Title.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", "rating", "rating_count")[:batch_size]
+        )
+        if not rows:
+            return fixed
+        low, high = rows[0][0], rows[-1][0]
+        actual = {
+            row["title_id"]: (row["avg"], row["n"])
+            for row in Review.objects.filter(title_id__gte=low, title_id__lte=high)
+            .order_by()
+            .values("title_id")
+            .annotate(avg=Avg("rating"), n=Count("id"))
+        }
+        for pk, rating, count in rows:
+            avg, n = actual.get(pk, (None, 0))
+            same = count == n and (
+                (rating is None and avg is None)
+                or (rating is not None and avg is not None and abs(rating - float(avg)) < 1e-9)
+            )
+            if not same:
+                title_rating_recompute(title_id=pk)
+                fixed += 1
+        last_id = high

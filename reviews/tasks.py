@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_kwargs={"max_retries": 5}, ignore_result=True)
+def recompute_title_rating(title_id: int) -> None:
+    services.title_rating_recompute(title_id=title_id)
+
+
+@shared_task(ignore_result=True)
+def reconcile_all_ratings(batch_size: int = 1000) -> int:
+    fixed = services.title_ratings_reconcile(batch_size=batch_size)
+    if fixed:
+        logger.info("reconciled the ratings of %d titles", fixed)
+    return fixed

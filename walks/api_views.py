@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import TitleType
+from catalog.pagination import Pagination
+from catalog.services import title_get
+
+from . import selectors, services
+from .models import WalkState
+from .serializers import (
+    WalkInSerializer,
+    WalkPatchSerializer,
+    WalkWithTitleSerializer,
+    WalkWithUserSerializer,
+)
+
+
+class WalkCreate(APIView):
+    @extend_schema(
+        summary="Mark a title: 201 for a new walk, 200 when the caller's walk of it is updated",
+        request=WalkInSerializer,
+        responses={200: WalkWithTitleSerializer, 201: WalkWithTitleSerializer},
+    )
+    def post(self, request):
+        incoming = WalkInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        walk, created = services.walk_upsert(user=request.user, **incoming.validated_data)
+        walk = selectors.user_walks(user_id=request.user.pk).get(pk=walk.pk)
+        return Response(
+            WalkWithTitleSerializer(walk, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class WalkDetail(APIView):
+    @extend_schema(
+        summary="Change the state of your walk", request=WalkPatchSerializer, responses=WalkWithTitleSerializer
+    )
+    def patch(self, request, pk: int):
+        incoming = WalkPatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        walk = services.walk_update(user=request.user, walk_id=pk, **incoming.validated_data)
+        walk = selectors.user_walks(user_id=request.user.pk).get(pk=walk.pk)
+        return Response(WalkWithTitleSerializer(walk, context={"request": request}).data)
+
+    @extend_schema(summary="Delete your walk", responses={204: None})
+    def delete(self, request, pk: int):
+        services.walk_delete(user=request.user, walk_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserWalks(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(
+        summary="A user's walks, newest update first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("state", str, enum=WalkState.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=WalkWithTitleSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        queryset = selectors.user_walks(
+            user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
+        )
+        selectors.public_user(pk=pk)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            WalkWithTitleSerializer(page, many=True, context={"request": request}).data
+        )
+
+
+class TitleWalks(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(
+        summary="A title's walks, newest update first",
+        parameters=[
+            OpenApiParameter("state", str, enum=WalkState.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=WalkWithUserSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        queryset = selectors.title_walks(title_id=pk, state=request.query_params.get("state"))
+        title_get(pk=pk)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            WalkWithUserSerializer(page, many=True, context={"request": request}).data
+        )

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import TitleType
+from catalog.pagination import page_for
+from catalog.selectors import clean_type
+from core.errors import ServiceError
+from reviews.selectors import user_reviews
+
+from . import selectors, services
+from .models import WalkState
+
+SECTION_SIZE = 6
+
+
+def _error_page(request, exc: ServiceError):
+    return render(request, "error.html", {"status": exc.status, "detail": exc.detail}, status=exc.status)
+
+
+@login_required
+@require_POST
+def title_walk(request, pk: int):
+    """The title page's state selector: set the state, or remove the walk."""
+    try:
+        if request.POST.get("action") == "remove":
+            services.walk_delete_for_title(user=request.user, title_id=pk)
+            messages.success(request, _("Removed from your walks."))
+        else:
+            walk, _created = services.walk_upsert(user=request.user, title_id=pk, state=request.POST.get("state"))
+            messages.success(request, _("Marked as “%(state)s”.") % {"state": walk.get_state_display()})
+    except ServiceError as exc:
+        if exc.code == "title_not_found":
+            return render(request, "error.html", {"status": 404, "detail": _("No such title.")}, status=404)
+        messages.error(request, exc.detail)
+    return redirect("catalog:title", pk=pk)
+
+
+@require_GET
+def profile(request, pk: int):
+    """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
+    try:
+        person = selectors.public_user(pk=pk)
+        state = services.clean_state(request.GET.get("state") or None, required=False)
+        only_type = clean_type(request.GET.get("type") or None, required=False)
+        review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
+    except ServiceError as exc:
+        return _error_page(request, exc)
+
+    counts = selectors.user_walk_counts(user_id=pk, state=state)
+    sections = []
+    walks_page = None
+    if only_type:
+        walks_page = page_for(request, selectors.user_walks(user_id=pk, type=only_type, state=state), per_page=24)
+    else:
+        for type_ in TitleType.values:
+            if counts.get(type_):
+                walks = list(selectors.user_walks(user_id=pk, type=type_, state=state)[:SECTION_SIZE])
+                sections.append({"type": type_, "walks": walks, "count": counts[type_]})
+    reviews_page = page_for(request, user_reviews(user_id=pk, type=review_type), param="rpage", per_page=10)
+    return render(
+        request,
+        "walks/profile.html",
+        {
+            "person": person,
+            "profile": person.profile,
+            "links": _safe_links(person.profile.links),
+            "is_me": request.user.is_authenticated and request.user.pk == person.pk,
+            "state": state or "",
+            "states": WalkState.choices,
+            "types": TitleType.values,
+            "only_type": only_type or "",
+            "counts": counts,
+            "total_walks": sum(counts.values()),
+            "sections": sections,
+            "walks_page": walks_page,
+            "reviews_page": reviews_page,
+            "review_type": review_type or "",
+            "section_size": SECTION_SIZE,
+        },
+    )
+
+
+def _safe_links(links) -> list[dict[str, str]]:
+    """Profile links as {label, url}, only http(s) ones (no javascript: in a href)."""
+    out = []
+    for item in links if isinstance(links, list) else []:
+        url = item.get("url") if isinstance(item, dict) else item
+        label = item.get("label") if isinstance(item, dict) else None
+        if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+            host = url.split("://", 1)[1].split("/", 1)[0]
+            out.append({"url": url, "label": label if isinstance(label, str) and label else host})
+    return out
