@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -129,10 +129,14 @@ class ProfileEditInitView(APIView):
             pin=data.validated_data.get("pin"),
             service_token=request.auth,
         )
-        message = _(
+        message = ngettext(
+            "Done: an e-mail with a link to edit the profile was sent to the address of this account. "
+            "Tell the user to open it within %(minutes)d minute; the link works once and lets them change "
+            "their language and passphrase. If it does not arrive, they should check the spam folder.",
             "Done: an e-mail with a link to edit the profile was sent to the address of this account. "
             "Tell the user to open it within %(minutes)d minutes; the link works once and lets them change "
-            "their language and passphrase. If it does not arrive, they should check the spam folder."
+            "their language and passphrase. If it does not arrive, they should check the spam folder.",
+            sent.expires_in_minutes,
         ) % {"minutes": sent.expires_in_minutes}
         return Response(
             InitOut({"status": "sent", "message": message, "expires_in_minutes": sent.expires_in_minutes}).data
