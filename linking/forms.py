@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class OfferForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the other account"), max_length=254)

@@ -1,0 +1,94 @@
+"""Shapes of the linking API: inputs checked here, writes done by services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import User
+
+from .models import LinkSecret
+
+SECRET_MAX_LENGTH = 128
+
+
+class OfferCreateIn(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="E-mail of the account whose group you want to join (B).")
+
+
+class SecretIn(serializers.Serializer):
+    """B answers an offer by its secret (from the link) or by its id (from B's own list)."""
+
+    secret = serializers.CharField(max_length=SECRET_MAX_LENGTH, required=False, trim_whitespace=True)
+    id = serializers.IntegerField(min_value=1, required=False, help_text="Id of an offer in your incoming list.")
+
+    def validate(self, attrs):
+        if not attrs.get("secret") and not attrs.get("id"):
+            raise serializers.ValidationError({"secret": [_("Give the link's secret.")]})
+        return attrs
+
+
+class SecretQueryIn(serializers.Serializer):
+    secret = serializers.CharField(max_length=SECRET_MAX_LENGTH, trim_whitespace=True)
+
+
+class AccountOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    username = serializers.CharField(source="profile.username")
+    avatar = serializers.SerializerMethodField()
+
+    def get_avatar(self, user: User) -> str | None:
+        avatar = user.profile.avatar
+        return avatar.url if avatar else None
+
+
+class OfferOut(serializers.Serializer):
+    """An open offer in a list: ``account`` is the other side (A for incoming, B for outgoing)."""
+
+    id = serializers.IntegerField()
+    linkStatus = serializers.CharField(source="status")  # noqa: N815 - the seed's name
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    account = serializers.SerializerMethodField()
+
+    def get_account(self, offer: LinkSecret) -> dict:
+        side = offer.target_user if self.context.get("direction") == "out" else offer.source_user
+        return AccountOut(side, context=self.context).data
+
+
+class OfferCreatedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    secret = serializers.CharField()
+    linkStatus = serializers.CharField()  # noqa: N815
+    link = serializers.URLField()
+    expires_at = serializers.DateTimeField()
+
+
+class OfferSeenOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField(help_text="E-mail of the account that asks to join (A).")
+    username = serializers.CharField()
+    linkStatus = serializers.CharField()  # noqa: N815
+    expires_at = serializers.DateTimeField()
+
+
+class LinkDoneOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField(help_text="E-mail of the other account (A for the one who accepted).")
+    username = serializers.CharField()
+    linkStatus = serializers.CharField()  # noqa: N815
+
+
+class OverviewOut(serializers.Serializer):
+    accounts = AccountOut(many=True, help_text="The other accounts of your group.")
+    incoming = OfferOut(many=True, help_text="Open offers waiting for your answer.")
+    outgoing = OfferOut(many=True, help_text="Open offers you made.")
+
+
+class SwitchOut(serializers.Serializer):
+    user = AccountOut()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    access_expires_at = serializers.IntegerField()

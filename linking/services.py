@@ -1,0 +1,399 @@
+"""Account linking: one function per rule, called by the pages and the API alike.
+
+The flow (seed 003, made safe): A offers to join B's group
+(:func:`link_offer_create`, status ``syn``); B opens the link
+(:func:`link_offer_view`, ``ack``, a safe and repeatable read); B accepts by
+POST (:func:`link_confirm`, ``fin``) and A joins B's group, or declines
+(:func:`link_decline`). A may withdraw an open offer (:func:`link_offer_cancel`).
+Any account leaves its group, or removes another of the group, with
+:func:`group_leave`; :func:`account_switch` checks that a switch is allowed
+and records it.
+
+Rules worth knowing:
+
+- The account that joins (A) must not already share a group with other
+  accounts: 409 ``already_linked`` (or ``already_linked_together`` when it is
+  B's group). B may already have linked accounts; A then joins all of them.
+- A second offer from A to B while one is open replaces it: the old secret
+  stops working (status ``cancelled``) and a new one is returned. The secret
+  is only stored hashed, so the old one could not be returned again.
+- A secret presented by anyone but B is ``404 link_not_found``, exactly as
+  an unknown one; a used, declined, withdrawn or expired secret is 410.
+- When a join makes a group, every open offer made by one of its accounts is
+  withdrawn: such an account could no longer join another group anyway.
+- When a group would be left with a single account, that account's
+  ``group_uuid`` is cleared too: one account alone is not a group.
+
+Locks: users first (in primary-key order), then offer rows. Every write to
+``group_uuid`` holds the row locks of the users it reads, so two
+confirmations at once make one link and a join never races a leave.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User, normalize_email
+from core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
+from core.mail import send_later
+from core.ratelimit import Limit
+from core.secrets import equals, hash_token, new_token
+
+from .models import PENDING, AccountSwitch, LinkSecret, LinkStatus, offer_ttl
+
+logger = logging.getLogger(__name__)
+
+# Offers send an e-mail to someone else: keep a person from turning them into
+# a mail cannon, and from probing which addresses have accounts.
+OFFERS_PER_USER = Limit("link_offer_user", 10, 3600)
+OFFERS_PER_IP = Limit("link_offer_ip", 30, 3600)
+OFFERS_PER_PAIR = Limit("link_offer_pair", 5, 24 * 3600)
+# Secrets have 256 bits; this only stops a client from hammering the lookup.
+BAD_SECRETS_PER_USER = Limit("link_bad_secret", 20, 600)
+
+
+@dataclass(frozen=True)
+class CreatedOffer:
+    offer: LinkSecret
+    secret: str  # shown to A once, never stored
+    link: str
+
+
+def link_url(secret: str) -> str:
+    """The link A passes to B, built from the configured site URL, never from the Host header."""
+    return f"{settings.SITE_URL}{reverse('linking:confirm')}?secret={secret}"
+
+
+def settings_url() -> str:
+    return f"{settings.SITE_URL}{reverse('linking:settings')}"
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _lock_users(*pks: int) -> dict[int, User]:
+    """Lock the given users' rows, in primary-key order so that two
+    transactions never wait on each other crosswise."""
+    rows = User.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
+    return {u.pk: u for u in rows}
+
+
+def _has_group_mates(user: User) -> bool:
+    return bool(user.group_uuid) and User.objects.filter(group_uuid=user.group_uuid).exclude(pk=user.pk).exists()
+
+
+def _check_can_join(*, source: User, target: User) -> None:
+    """A (``source``) may join B's group. The caller holds both rows' locks."""
+    if source.group_uuid and source.group_uuid == target.group_uuid:
+        raise Conflict(_("These accounts are already linked."), code="already_linked_together")
+    if _has_group_mates(source):
+        raise Conflict(
+            _(
+                "Account %(email)s is already linked to other accounts. "
+                "It has to leave that group before it can join another one."
+            )
+            % {"email": source.email},
+            code="already_linked",
+        )
+
+
+def _closed_error(offer: LinkSecret) -> ServiceError | None:
+    """Why an offer can no longer be answered, or None if it still can."""
+    if offer.status == LinkStatus.FIN:
+        return Gone(_("This link has already been used."), code="link_used")
+    if offer.status == LinkStatus.DECLINED:
+        return Gone(_("This link was declined."), code="link_declined")
+    if offer.status == LinkStatus.CANCELLED:
+        return Gone(_("This link was withdrawn by the account that made it."), code="link_withdrawn")
+    if offer.status == LinkStatus.EXPIRED or offer.is_expired():
+        return Gone(_("This link has expired. Ask for a new one."), code="link_expired")
+    return None
+
+
+def _settle(offer: LinkSecret) -> ServiceError | None:
+    """Inside the transaction holding ``offer``'s lock: mark an overdue offer
+    expired and say why it cannot be answered. The caller raises the error
+    after the transaction commits, so the expiry is kept."""
+    error = _closed_error(offer)
+    if error is not None and offer.is_pending:
+        offer.move_to(LinkStatus.EXPIRED)
+        offer.save(update_fields=["status", "closed_at"])
+    return error
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("This link does not exist or is meant for another account."), code="link_not_found")
+
+
+def _find_for_target(*, user: User, secret: str | None = None, offer_id: int | None = None) -> LinkSecret:
+    """The offer addressed to ``user``, by its secret or (from B's own lists) its id.
+
+    Anyone but the target gets the same 404 as for an unknown secret; the one
+    who made the offer is told it is their own link, which tells them nothing new.
+    """
+    if secret is not None:
+        BAD_SECRETS_PER_USER.guard(str(user.pk))
+        digest = hash_token(secret.strip())
+        offer = LinkSecret.objects.filter(secret_hash=digest).first()
+        if offer is None or not equals(offer.secret_hash, digest):
+            BAD_SECRETS_PER_USER.hit(str(user.pk))
+            raise _not_found()
+    elif offer_id is not None:
+        offer = LinkSecret.objects.filter(pk=offer_id).first()
+        if offer is None:
+            raise _not_found()
+    else:
+        raise Invalid(_("Give the link's secret."), code="secret_required")
+    if offer.target_user_id != user.pk:
+        if offer.source_user_id == user.pk:
+            raise NotFound(
+                _(
+                    "This is your own link. Send it to the owner of the other account, "
+                    "who opens it while signed in to that account."
+                ),
+                code="link_own_offer",
+            )
+        if secret is not None:
+            BAD_SECRETS_PER_USER.hit(str(user.pk))
+        raise _not_found()
+    return offer
+
+
+def _notify(*, template: str, users: list[User], context: dict, key: str | None = None) -> None:
+    for member in users:
+        send_later(
+            template=template,
+            to=member.email,
+            context={**context, "recipient_email": member.email},
+            locale=member.locale,
+            key=f"{key}-{member.pk}" if key else None,
+        )
+
+
+def _public(user: User) -> dict:
+    return {"email": user.email, "username": user.profile.username}
+
+
+# --- offers ----------------------------------------------------------------------------
+
+
+def link_offer_create(*, user: User, email: str, ip: str | None = None) -> CreatedOffer:
+    """A (``user``) offers to join the group of the account with ``email``.
+
+    Returns the offer and its secret, which is shown once. Raises ``Invalid``
+    (own e-mail), ``NotFound`` (unknown e-mail), ``Conflict`` (A already
+    linked) or ``RateLimited``.
+    """
+    email = normalize_email(email or "")
+    if not email:
+        raise Invalid(_("Enter the e-mail of the account to link."), code="email_required")
+    if email == user.email:
+        raise Invalid(_("You cannot link an account to itself."), code="link_self")
+    OFFERS_PER_USER.check(str(user.pk))
+    if ip:
+        OFFERS_PER_IP.check(ip)
+    target = User.objects.filter(email=email, is_active=True).select_related("profile").first()
+    if target is None:
+        raise NotFound(_("There is no account with this e-mail."), code="user_not_found")
+
+    with transaction.atomic():
+        locked = _lock_users(user.pk, target.pk)
+        source, target_locked = locked[user.pk], locked[target.pk]
+        _check_can_join(source=source, target=target_locked)
+        OFFERS_PER_PAIR.check(f"{source.pk}:{target.pk}")
+        now = timezone.now()
+        for old in LinkSecret.objects.select_for_update().filter(
+            source_user=source, target_user=target, status__in=PENDING
+        ):
+            old.move_to(LinkStatus.CANCELLED, now=now)
+            old.save(update_fields=["status", "closed_at"])
+        secret = new_token()
+        offer = LinkSecret.objects.create(
+            secret_hash=hash_token(secret),
+            source_user=source,
+            target_user=target,
+            created_at=now,
+            expires_at=now + offer_ttl(),
+        )
+        _notify(
+            template="linking_offer",
+            users=[target],
+            context={
+                "source": _public(user),
+                "days": offer_ttl().days,
+                "home_url": f"{settings.SITE_URL}{reverse('home')}",
+            },
+            key=f"linking-offer-{offer.pk}",
+        )
+    logger.info("link offer %s created by user %s for user %s", offer.pk, source.pk, target.pk)
+    offer.source_user, offer.target_user = user, target
+    return CreatedOffer(offer=offer, secret=secret, link=link_url(secret))
+
+
+def link_offer_view(*, user: User, secret: str) -> LinkSecret:
+    """B opens the link: the offer moves from ``syn`` to ``ack``. Safe to repeat."""
+    found = _find_for_target(user=user, secret=secret)
+    with transaction.atomic():
+        offer = LinkSecret.objects.select_for_update().get(pk=found.pk)
+        error = _settle(offer)
+        if error is None and offer.status == LinkStatus.SYN:
+            offer.move_to(LinkStatus.ACK)
+            offer.save(update_fields=["status", "acked_at"])
+    if error is not None:
+        raise error
+    offer.source_user = User.objects.select_related("profile").get(pk=offer.source_user_id)
+    return offer
+
+
+def link_confirm(*, user: User, secret: str | None = None, offer_id: int | None = None) -> LinkSecret:
+    """B accepts: A joins B's group (B gets a new group if it had none).
+
+    Exactly one of two simultaneous confirmations succeeds; the other sees a
+    used link (410). The whole group is told by e-mail.
+    """
+    found = _find_for_target(user=user, secret=secret, offer_id=offer_id)
+    with transaction.atomic():
+        locked = _lock_users(found.source_user_id, found.target_user_id)
+        offer = LinkSecret.objects.select_for_update().get(pk=found.pk)
+        error = _settle(offer)
+        if error is None:
+            source, target = locked[offer.source_user_id], locked[offer.target_user_id]
+            if not source.is_active:
+                raise Gone(_("The account that made this link no longer exists."), code="link_withdrawn")
+            _check_can_join(source=source, target=target)
+            group = target.group_uuid or uuid.uuid4()
+            target.group_uuid = source.group_uuid = group
+            User.objects.filter(pk__in=[source.pk, target.pk]).update(group_uuid=group)
+            offer.move_to(LinkStatus.FIN)
+            offer.save(update_fields=["status", "closed_at"])
+            # Accounts of a group cannot join another one: their open offers are dead.
+            LinkSecret.objects.filter(source_user__group_uuid=group, status__in=PENDING).update(
+                status=LinkStatus.CANCELLED, closed_at=timezone.now()
+            )
+            members = list(User.objects.filter(group_uuid=group).select_related("profile").order_by("pk"))
+            by_pk = {m.pk: m for m in members}
+            _notify(
+                template="linking_made",
+                users=members,
+                context={
+                    "joined": _public(by_pk[source.pk]),
+                    "host": _public(by_pk[target.pk]),
+                    "members": [_public(m) for m in members],
+                    "settings_url": settings_url(),
+                },
+                key=f"linking-made-{offer.pk}",
+            )
+    if error is not None:
+        raise error
+    logger.info("link offer %s confirmed: user %s joined the group of user %s", offer.pk, source.pk, target.pk)
+    offer.source_user, offer.target_user = by_pk[source.pk], by_pk[target.pk]
+    return offer
+
+
+def link_decline(*, user: User, secret: str | None = None, offer_id: int | None = None) -> LinkSecret:
+    """B says no; the secret stops working."""
+    found = _find_for_target(user=user, secret=secret, offer_id=offer_id)
+    with transaction.atomic():
+        offer = LinkSecret.objects.select_for_update().get(pk=found.pk)
+        error = _settle(offer)
+        if error is None:
+            offer.move_to(LinkStatus.DECLINED)
+            offer.save(update_fields=["status", "closed_at"])
+    if error is not None:
+        raise error
+    logger.info("link offer %s declined by user %s", offer.pk, user.pk)
+    offer.source_user = User.objects.select_related("profile").get(pk=offer.source_user_id)
+    return offer
+
+
+def link_offer_cancel(*, user: User, offer_id: int) -> LinkSecret:
+    """A withdraws an offer it made and that is still open."""
+    with transaction.atomic():
+        offer = LinkSecret.objects.select_for_update().filter(pk=offer_id, source_user=user).first()
+        if offer is None:
+            raise NotFound(_("There is no such offer."), code="offer_not_found")
+        error = _settle(offer)
+        if error is None:
+            offer.move_to(LinkStatus.CANCELLED)
+            offer.save(update_fields=["status", "closed_at"])
+    if error is not None:
+        raise error
+    return offer
+
+
+def link_offers_expire() -> int:
+    """Mark every overdue open offer expired (a periodic clean-up; the
+    services also expire an offer when it is presented late)."""
+    return LinkSecret.objects.filter(status__in=PENDING, expires_at__lte=timezone.now()).update(
+        status=LinkStatus.EXPIRED, closed_at=timezone.now()
+    )
+
+
+# --- groups ----------------------------------------------------------------------------
+
+
+def group_leave(*, user: User, member_id: int | None = None) -> User:
+    """``user`` leaves its group, or takes ``member_id`` (another account of
+    the same group) out of it. Any account of a group can already act as any
+    other, so any of them may do this. If one account would be left alone,
+    its group is cleared too. Returns the account that left.
+    """
+    group = User.objects.filter(pk=user.pk).values_list("group_uuid", flat=True).first()
+    if not group:
+        raise Conflict(_("This account is not linked to any other."), code="not_linked")
+    with transaction.atomic():
+        members = list(
+            User.objects.select_for_update().filter(group_uuid=group).select_related("profile").order_by("pk")
+        )
+        by_pk = {m.pk: m for m in members}
+        if user.pk not in by_pk or len(members) < 2:
+            raise Conflict(_("This account is not linked to any other."), code="not_linked")
+        leaving_pk = user.pk if member_id is None else member_id
+        if leaving_pk not in by_pk:
+            raise NotFound(_("This account is not linked to yours."), code="not_in_group")
+        remaining = [m for m in members if m.pk != leaving_pk]
+        clear = [leaving_pk] + ([remaining[0].pk] if len(remaining) == 1 else [])
+        User.objects.filter(pk__in=clear).update(group_uuid=None)
+        leaving = by_pk[leaving_pk]
+        _notify(
+            template="linking_removed",
+            users=members,
+            context={
+                "left": _public(leaving),
+                "by": _public(by_pk[user.pk]) if leaving_pk != user.pk else None,
+                "remaining": [_public(m) for m in remaining] if len(remaining) > 1 else [],
+                "settings_url": settings_url(),
+            },
+        )
+    for member in members:
+        if member.pk in clear:
+            member.group_uuid = None
+    if user.pk in clear:
+        user.group_uuid = None
+    logger.info("user %s left linked group (by user %s)", leaving_pk, user.pk)
+    return leaving
+
+
+def account_switch(
+    *, user: User, target_id: int, channel: str = AccountSwitch.Channel.WEB, ip: str | None = None
+) -> User:
+    """May ``user`` act as ``target_id`` right now? Both must be in the same
+    group at this moment. Records the switch and returns the target; the
+    caller starts the session or issues tokens."""
+    if target_id == user.pk:
+        raise Invalid(_("You are already using this account."), code="switch_self")
+    rows = {u.pk: u for u in User.objects.filter(pk__in=[user.pk, target_id]).select_related("profile")}
+    me, target = rows.get(user.pk), rows.get(target_id)
+    if me is None or target is None or not target.is_active or not me.group_uuid or me.group_uuid != target.group_uuid:
+        raise Forbidden(_("This account is not linked to yours."), code="not_linked_account")
+    AccountSwitch.objects.create(from_user=me, to_user=target, channel=channel, ip=ip or None)
+    logger.info("account switch: user %s -> user %s via %s", me.pk, target.pk, channel)
+    return target
