@@ -1,0 +1,244 @@
+"""The accounts API (SPEC 4 "Auth" and "Profile"): parse, call a service, respond."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import NotAuthenticated
+from core.ratelimit import client_ip
+
+from . import serializers as s
+from . import services
+from .models import User
+
+ERRORS = {
+    400: OpenApiResponse(description='Validation: `{"detail", "code", "errors": {field: [...]}}`'),
+    401: OpenApiResponse(description='`{"detail", "code"}`'),
+    429: OpenApiResponse(description="Too many attempts; see `Retry-After`."),
+}
+
+
+def _parse(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _me(user: User) -> dict:
+    return s.MeSerializer(User.objects.select_related("profile").get(pk=user.pk)).data
+
+
+class AnonymousAPIView(APIView):
+    """Endpoints for people who are not signed in. No authentication runs, so
+    a stale ``Authorization`` header cannot turn a login into a 401."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class EmailValidateView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="E-mail a 6-digit code (sign-up, or e-mail change when signed in)",
+        description=(
+            "`purpose=signup` (default): the reply is the same whether or not the address has an account; "
+            "a taken address is mailed a note instead of a code. `purpose=change` needs authentication and "
+            "sends the code to the new address (a taken address is mailed a note, the reply is the same). "
+            "At most one code per address every 10 s."
+        ),
+        request=s.EmailValidateIn,
+        responses={202: s.DetailOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.EmailValidateIn, request)
+        ip = client_ip(request)
+        if data["purpose"] == "change":
+            if not request.user.is_authenticated:
+                raise NotAuthenticated(_("Sign in to change your e-mail address."), code="not_authenticated")
+            services.email_change_request(user=request.user, email=data["email"], ip=ip)
+        else:
+            services.signup_code_send(email=data["email"], ip=ip, locale=translation.get_language())
+        return Response(
+            {"detail": _("Check your inbox: we sent a message with the next step to %(email)s.") % data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class SignUpView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Create an account with the e-mailed code",
+        description="409 `username_taken` or `email_taken` (with a field error); 400 `code_invalid`.",
+        request=s.SignUpIn,
+        responses={201: s.SignUpOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.SignUpIn, request)
+        user = services.user_sign_up(locale=translation.get_language(), **data)
+        services.user_record_sign_in(user=user)
+        return Response({"user": _me(user), **services.token_pair_issue(user=user)}, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign in: a JWT pair",
+        description="One 401 `invalid_credentials` for an unknown e-mail and a wrong password; 429 after repeated failures.",
+        request=s.TokenObtainIn,
+        responses={200: s.TokenPairOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.TokenObtainIn, request)
+        user = services.user_authenticate(email=data["email"], password=data["password"], ip=client_ip(request))
+        services.user_record_sign_in(user=user)
+        return Response(services.token_pair_issue(user=user))
+
+
+class TokenUpdateView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Rotate the refresh token",
+        description="The old refresh token stops working; reusing it is a 401 `token_invalid`.",
+        request=s.RefreshIn,
+        responses={200: s.TokenPairOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.RefreshIn, request)
+        return Response(services.token_pair_refresh(refresh=data["refresh_token"]))
+
+
+class LogoutView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign out: revoke the refresh token",
+        description="Holding the refresh token is the credential, so an expired access token does not stop a sign-out.",
+        request=s.RefreshIn,
+        responses={204: None, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.RefreshIn, request)
+        services.token_refresh_revoke(refresh=data["refresh_token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordRestoreView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="E-mail a password restore code",
+        description="The same 202 whether or not the address has an account.",
+        request=s.PasswordRestoreIn,
+        responses={202: s.DetailOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.PasswordRestoreIn, request)
+        services.password_restore_request(email=data["email"], ip=client_ip(request))
+        return Response(
+            {"detail": _("If an account uses %(email)s, a code to restore its password is on its way.") % data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordRestoreConfirmView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Set a new password with the restore code",
+        description="All refresh tokens and browser sessions of the account stop working.",
+        request=s.PasswordRestoreConfirmIn,
+        responses={200: s.DetailOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.PasswordRestoreConfirmIn, request)
+        services.password_restore_confirm(**data)
+        return Response({"detail": _("Your password has been changed. Sign in with the new one.")})
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Change the password",
+        description=(
+            "Revokes every refresh token and access token issued before, and the other browser sessions; "
+            "the reply carries a fresh token pair for this client."
+        ),
+        request=s.PasswordChangeIn,
+        responses={200: s.PasswordChangeOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.PasswordChangeIn, request)
+        services.user_password_change(user=request.user, request=request, **data)
+        return Response(
+            {"detail": _("Your password has been changed."), **services.token_pair_issue(user=request.user)}
+        )
+
+
+class EmailChangeView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Change the e-mail address with the code sent to the new one",
+        description="409 `email_taken` if the address got an account meanwhile.",
+        request=s.EmailChangeIn,
+        responses={200: s.MeSerializer, 409: OpenApiResponse(description="email_taken"), **ERRORS},
+    )
+    def post(self, request):
+        data = _parse(s.EmailChangeIn, request)
+        user = services.user_email_change(user=request.user, **data)
+        return Response(_me(user))
+
+
+class MeView(APIView):
+    @extend_schema(tags=["profile"], summary="My profile", responses={200: s.MeSerializer, **ERRORS})
+    def get(self, request):
+        return Response(_me(request.user))
+
+    @extend_schema(
+        tags=["profile"],
+        summary="Change username, bio, links or locale",
+        request=s.ProfileUpdateIn,
+        responses={200: s.MeSerializer, 409: OpenApiResponse(description="username_taken"), **ERRORS},
+    )
+    def patch(self, request):
+        data = _parse(s.ProfileUpdateIn, request)
+        services.profile_update(user=request.user, **data)
+        return Response(_me(request.user))
+
+
+class AvatarView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=["profile"],
+        summary="Upload an avatar",
+        request={"multipart/form-data": s.AvatarIn},
+        responses={200: s.MeSerializer, 413: OpenApiResponse(description="file_too_large"), **ERRORS},
+    )
+    def put(self, request):
+        services.profile_avatar_set(user=request.user, upload=request.FILES.get("avatar"))
+        return Response(_me(request.user))
+
+    @extend_schema(tags=["profile"], summary="Remove the avatar", responses={204: None, **ERRORS})
+    def delete(self, request):
+        services.profile_avatar_remove(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PublicProfileView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["profile"],
+        summary="Someone's public profile",
+        responses={200: s.PublicProfileSerializer, 404: OpenApiResponse(description="not_found"), **ERRORS},
+    )
+    def get(self, request, pk: int):
+        user = get_object_or_404(User.objects.select_related("profile"), pk=pk, is_active=True)
+        return Response(s.PublicProfileSerializer(user).data)

@@ -1,0 +1,182 @@
+"""Shapes of the accounts API: one serializer in, one out.
+
+Input serializers check types and sizes only; the rules (username format
+and uniqueness, password strength, codes, limits) live in ``services``.
+
+``PublicUserSerializer`` is the embedded ``user`` object every app uses:
+``{"id", "username", "avatar"}``; give it users loaded with
+``select_related("profile")``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import USERNAME_MAX_LENGTH, Profile, User
+
+EMAIL_MAX_LENGTH = 254
+PASSWORD_MAX_LENGTH = 128
+CODE_RE = r"^\d{6}$"
+
+
+def avatar_url(profile: Profile | None) -> str | None:
+    """Absolute URL of the avatar, built from SITE_URL (never the Host header), or None."""
+    if profile is None or not profile.avatar:
+        return None
+    url = profile.avatar.url
+    return settings.SITE_URL + url if url.startswith("/") else url
+
+
+# --- Strict input fields: a number where a string belongs is a 400, not "123" -------------------
+
+
+class _StrictString:
+    default_error_messages = {"invalid": _("Not a valid string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    pass
+
+
+class StrictEmailField(_StrictString, serializers.EmailField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", EMAIL_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+
+class StrictRegexField(_StrictString, serializers.RegexField):
+    pass
+
+
+def password_field(**kwargs) -> StrictCharField:
+    return StrictCharField(
+        max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}, **kwargs
+    )
+
+
+def code_field() -> StrictRegexField:
+    return StrictRegexField(
+        CODE_RE,
+        error_messages={"invalid": _("Enter the 6-digit code from the e-mail.")},
+        help_text="The 6-digit code from the e-mail.",
+    )
+
+
+# --- In ----------------------------------------------------------------------------------------------
+
+
+class EmailValidateIn(serializers.Serializer):
+    email = StrictEmailField()
+    purpose = serializers.ChoiceField(choices=["signup", "change"], default="signup")
+
+
+class SignUpIn(serializers.Serializer):
+    email = StrictEmailField()
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+    password = password_field()
+    code = code_field()
+
+
+class TokenObtainIn(serializers.Serializer):
+    email = StrictEmailField()
+    password = password_field()
+
+
+class RefreshIn(serializers.Serializer):
+    refresh_token = StrictCharField(max_length=4000, trim_whitespace=True)
+
+
+class PasswordRestoreIn(serializers.Serializer):
+    email = StrictEmailField()
+
+
+class PasswordRestoreConfirmIn(serializers.Serializer):
+    email = StrictEmailField()
+    code = code_field()
+    new_password = password_field()
+
+
+class PasswordChangeIn(serializers.Serializer):
+    current_password = password_field()
+    new_password = password_field()
+
+
+class EmailChangeIn(serializers.Serializer):
+    email = StrictEmailField()
+    password = password_field()
+    code = code_field()
+
+
+class ProfileUpdateIn(serializers.Serializer):
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH, required=False)
+    bio = StrictCharField(max_length=1000, required=False, allow_blank=True, trim_whitespace=False)
+    links = serializers.ListField(child=StrictCharField(max_length=200, allow_blank=True), max_length=5, required=False)
+    locale = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
+
+
+class AvatarIn(serializers.Serializer):
+    avatar = serializers.FileField(help_text="JPEG, PNG or WebP, at most 5 MB; cropped square and re-encoded.")
+
+
+# --- Out ------------------------------------------------------------------------------------------------
+
+
+class PublicUserSerializer(serializers.ModelSerializer):
+    """The embedded public user: ``{"id", "username", "avatar"}`` (avatar URL or null)."""
+
+    username = serializers.CharField(source="profile.username", read_only=True)
+    avatar = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "avatar"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_avatar(self, user: User) -> str | None:
+        return avatar_url(user.profile)
+
+
+class PublicProfileSerializer(PublicUserSerializer):
+    """``GET /user/{id}``: what anyone may see. No e-mail, no PIN."""
+
+    bio = serializers.CharField(source="profile.bio", read_only=True)
+    links = serializers.ListField(source="profile.links", child=serializers.CharField(), read_only=True)
+
+    class Meta(PublicUserSerializer.Meta):
+        fields = ["id", "username", "avatar", "bio", "links", "joined_at"]
+        read_only_fields = fields
+
+
+class MeSerializer(PublicProfileSerializer):
+    """``GET /user/@me``: the owner's own view, with e-mail, PIN and locale."""
+
+    class Meta(PublicProfileSerializer.Meta):
+        fields = ["id", "uuid", "email", "pin", "locale", "username", "avatar", "bio", "links", "joined_at"]
+        read_only_fields = fields
+
+
+class TokenPairOut(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    access_expires_at = serializers.IntegerField(help_text="UNIX seconds: the access token's own exp.")
+
+
+class SignUpOut(TokenPairOut):
+    user = MeSerializer()
+
+
+class PasswordChangeOut(TokenPairOut):
+    detail = serializers.CharField()
+
+
+class DetailOut(serializers.Serializer):
+    detail = serializers.CharField()
