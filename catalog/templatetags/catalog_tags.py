@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from catalog.covers import cover_url as _cover_url
 from catalog.models import TitleType
@@ -26,10 +26,10 @@ def type_label(value: str) -> str:
 @register.filter
 def type_plural(value: str) -> str:
     return {
-        TitleType.GAME: _("Games"),
-        TitleType.FILM: _("Films"),
-        TitleType.SERIES: _("Series"),
-        TitleType.ANIME: _("Anime"),
+        TitleType.GAME: pgettext("title types", "Games"),
+        TitleType.FILM: pgettext("title types", "Films"),
+        TitleType.SERIES: pgettext("title types", "Series"),
+        TitleType.ANIME: pgettext("title types", "Anime"),
     }.get(value, value)
 
 

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import Title
+from reviews.models import Review
+from tests.catalog.factories import ReviewFactory, TitleFactory, WalkFactory
+from tests.factories import UserFactory
+from walks.models import Walk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member_client(client, user):
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_profile_shows_the_person_their_walks_by_type_and_reviews(client):
+    person = UserFactory(username="mira")
+    person.profile.bio = "Soulslikes and slow cinema."
+    person.profile.links = [
+        "https://example.com/mira",
+        "javascript:alert(1)",
+        {"url": "https://x.test/m", "label": "X"},
+    ]
+    person.profile.save()
+    WalkFactory(user=person, title=TitleFactory(name="Dark Souls", type="game"))
+    WalkFactory(user=person, title=TitleFactory(name="Stalker", type="film"), state="in_progress")
+    ReviewFactory(user=person, title=TitleFactory(name="Akira", type="anime"), text="A landmark.")
+    html = client.get(f"/u/{person.pk}/").content.decode()
+    assert "mira" in html and "Soulslikes and slow cinema." in html
+    assert "Dark Souls" in html and "Stalker" in html and "A landmark." in html
+    assert html.index("Games") < html.index("Films")
+    assert 'href="https://example.com/mira"' in html and ">X<" in html
+    assert "javascript:" not in html
+
+
+def test_profile_state_and_type_filters(client):
+    person = UserFactory()
+    WalkFactory(user=person, title=TitleFactory(name="Done Game"), state="completed")
+    WalkFactory(user=person, title=TitleFactory(name="Going Game"), state="in_progress")
+    ReviewFactory(user=person, title=TitleFactory(name="Reviewed Film", type="film"))
+    ReviewFactory(user=person, title=TitleFactory(name="Reviewed Series", type="series"))
+    html = client.get(f"/u/{person.pk}/", {"state": "in_progress"}).content.decode()
+    assert "Going Game" in html and "Done Game" not in html
+    html = client.get(f"/u/{person.pk}/", {"rtype": "series"}).content.decode()
+    assert "Reviewed Series" in html and "Reviewed Film" not in html
+    html = client.get(f"/u/{person.pk}/", {"type": "game"}).content.decode()
+    assert "Done Game" in html and "Going Game" in html
+
+
+def test_profile_bad_filters_and_unknown_people(client):
+    person = UserFactory()
+    assert client.get(f"/u/{person.pk}/", {"state": "nope"}).status_code == 400
+    assert client.get(f"/u/{person.pk}/", {"rtype": "book"}).status_code == 400
+    assert client.get("/u/999999/").status_code == 404
+    person.is_active = False
+    person.save()
+    assert client.get(f"/u/{person.pk}/").status_code == 404
+
+
+def test_own_profile_links_to_settings(member_client):
+    html = member_client.get(f"/u/{member_client.user.pk}/").content.decode()
+    assert "Edit profile" in html
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_profile_query_count(member_client, django_assert_max_num_queries, n):
+    person = UserFactory()
+    titles = []
+    for type_ in ("game", "film", "series", "anime"):
+        titles += Title.objects.bulk_create(Title(name=f"{type_} {i}", type=type_, release_year=2000) for i in range(n))
+    Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
+    Review.objects.bulk_create(Review(user=person, title=t, rating=70) for t in titles)
+    # session, user, profile (layout); the person; counts by type; one shelf per type (4);
+    # reviews count + page
+    with django_assert_max_num_queries(12):
+        response = member_client.get(f"/u/{person.pk}/")
+    assert response.status_code == 200
+    with django_assert_max_num_queries(9):
+        response = member_client.get(f"/u/{person.pk}/", {"type": "film", "rtype": "film"})
+    assert response.content.decode().count("title-card--walk") == min(n, 24)
+
+
+def test_home_shows_recent_activity(member_client):
+    WalkFactory(user=member_client.user, title=TitleFactory(name="Celeste"), state="in_progress")
+    ReviewFactory(user=member_client.user, title=TitleFactory(name="Hades"), rating=93, text="Again and again")
+    WalkFactory(title=TitleFactory(name="Someone else's"))
+    html = member_client.get("/").content.decode()
+    assert "Your recent walks" in html and "Celeste" in html and "Hades" in html and "Again and again" in html
+    assert "Someone else" not in html
+
+
+def test_home_with_no_activity(member_client):
+    html = member_client.get("/").content.decode()
+    assert "Mark a game, film, series or anime" in html
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_home_query_count(member_client, django_assert_max_num_queries, n):
+    titles = Title.objects.bulk_create(Title(name=f"T{i}", type="game", release_year=2000) for i in range(n))
+    Walk.objects.bulk_create(Walk(user=member_client.user, title=t, state="completed") for t in titles)
+    Review.objects.bulk_create(Review(user=member_client.user, title=t, rating=70) for t in titles)
+    # session, user, profile (layout); recent walks; recent reviews; the other apps' hooks
+    with django_assert_max_num_queries(10):
+        response = member_client.get("/")
+    assert response.status_code == 200
