@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Gone, Invalid, RateLimited, ServiceError
@@ -20,10 +21,12 @@ from .forms import ProfileEditForm
 from .models import TOKEN_LIFETIME
 
 
-def _private(response):
-    """Pages that carry a token: never cached, never sent on as a referrer, never indexed."""
+def _private(response, *, carries_token: bool = True):
+    """Pages about a link: never cached, never indexed, and those whose address
+    carries the token never send it on as a referrer."""
     add_never_cache_headers(response)  # Cache-Control: ..., no-store, private
-    response["Referrer-Policy"] = "no-referrer"
+    if carries_token:
+        response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -38,6 +41,12 @@ def _use_language(request, code: str) -> None:
     request.LANGUAGE_CODE = code
 
 
+# Not CSRF-protected, on purpose. With Referrer-Policy: no-referrer (SPEC 7)
+# browsers send "Origin: null" on the form's POST, which Django's CSRF check
+# rejects. The form needs no such protection: it only works with the link's
+# token, a 256-bit secret that a cross-site attacker does not have, and the
+# token (not the browser's session) decides which account changes.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
     source = request.POST if request.method == "POST" else request.GET
@@ -109,7 +118,9 @@ def profile_edit_done(request):
         "passphrase_changed": request.GET.get("passphrase") == "1",
         "language_name": translation.get_language_info(translation.get_language())["name_local"],
     }
-    return _private(render(request, "gptprofile/done.html", context))
+    # No token in this address, so the usual referrer policy applies and the
+    # layout's own forms (sign out, language) pass Django's origin check.
+    return _private(render(request, "gptprofile/done.html", context), carries_token=False)
 
 
 @require_GET

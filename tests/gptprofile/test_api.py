@@ -449,3 +449,37 @@ def test_the_main_api_schema_documents_the_three_calls_but_not_the_action_docume
     for url in (INIT, LOAD, SAVE):
         assert "post" in paths[url]
     assert SCHEMA not in paths
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_init_answers_whatever_the_document_allows_or_forbids_without_a_500(gpt_client, client, mode):
+    """Schemathesis generates bodies from the action document (valid ones, and
+    ones that break it); every answer is a documented status with a documented body."""
+    import schemathesis
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from schemathesis.generation.modes import GenerationMode
+
+    doc = client.get(SCHEMA).json()
+    schemas = doc["components"]["schemas"]
+    operation = next(iter(schemathesis.openapi.from_dict(doc).get_all_operations())).ok()
+    known = UserFactory()
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
+    @hypothesis_settings(
+        max_examples=40,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        body = case.body
+        if mode == "positive" and isinstance(body, dict) and "pin" in body and "email" not in body:
+            body = {**body, "pin": known.pin if body["pin"] % 2 else body["pin"]}
+        raw = body if isinstance(body, bytes) else json.dumps(body)
+        response = gpt_client.post(INIT, raw, content_type="application/json")
+        assert response.status_code in {200, 400, 404, 429}, (body, response.content)
+        name = "LinkSent" if response.status_code == 200 else "Error"
+        jsonschema.validate(response.json(), {**schemas[name], "components": {"schemas": schemas}})
+
+    check()

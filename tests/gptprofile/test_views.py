@@ -114,7 +114,7 @@ def test_saving_locale_and_passphrase(client):
 
     done = client.get(response["Location"])
     assert done.status_code == 200
-    assert_private(done)
+    assert "no-store" in done["Cache-Control"] and "noindex" in done["X-Robots-Tag"]
     html = done.content.decode()
     assert '<html lang="ru">' in html
     assert "Профиль сохранён" in html and "Русский" in html
@@ -175,13 +175,28 @@ def test_a_form_with_a_bad_token_changes_nothing(client):
     assert user.locale == "en"
 
 
-def test_the_form_needs_its_csrf_token():
+def test_the_form_works_with_the_null_origin_that_no_referrer_makes_browsers_send():
     user = UserFactory()
     client = Client(enforce_csrf_checks=True)
-    response = client.post(EDIT, form(make_link(user), locale="ru"))
-    assert response.status_code == 403
+    response = client.post(EDIT, form(make_link(user), locale="ru"), HTTP_ORIGIN="null")
+    assert response.status_code == 302
     user.refresh_from_db()
-    assert user.locale == "en"
+    assert user.locale == "ru"
+
+
+def test_a_cross_site_post_without_the_token_changes_nothing():
+    user = UserFactory()
+    make_link(user)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)  # the victim's own session does not help the attacker
+    response = client.post(
+        EDIT,
+        form("", locale="ru", passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE),
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert response.status_code == 410
+    user.refresh_from_db()
+    assert user.locale == "en" and user.check_password(DEFAULT_PASSWORD)
 
 
 def test_a_new_passphrase_keeps_this_browser_signed_in_and_ends_other_sessions(client):
@@ -250,3 +265,30 @@ def test_admin_lists_links_without_secrets(client):
     assert detail.status_code == 200
     assert row.token_hash not in detail.content.decode()
     assert client.get("/admin/gptprofile/profileedittoken/add/").status_code == 403
+
+
+def test_admin_list_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    counts = []
+    for size in (2, 12):
+        while ProfileEditToken.objects.count() < size:
+            make_link(UserFactory())
+        # session, admin user, count (filtered and total), page of links with their users,
+        # date hierarchy; the users come in the same query (list_select_related).
+        with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/gptprofile/profileedittoken/")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_page_reads_the_link_in_one_query(client, django_assert_max_num_queries):
+    raw = make_link(UserFactory())
+    # The link joined with its user and profile; nothing else for an anonymous visitor.
+    with django_assert_max_num_queries(1):
+        response = client.get(EDIT, {"token": raw})
+    assert response.status_code == 200
