@@ -148,6 +148,26 @@ def test_a_failure_after_the_staff_row_rolls_everything_back(erp_position, monke
     assert Staff.objects.count() == 0 and User.objects.count() == 0
 
 
+@pytest.mark.parametrize(("existing", "code"), [("staff", "staff_exists"), ("user", "email_taken")])
+def test_a_concurrent_insert_after_the_check_is_a_conflict_not_a_500(erp_position, monkeypatch, existing, code):
+    """Another request inserts the same e-mail between our check and our insert:
+    the database's unique constraint answers, and nothing of ours remains."""
+    if existing == "staff":
+        StaffFactory(email="anna.petrova@example.com", position=erp_position)
+    else:
+        UserFactory(email="anna.petrova@example.com")
+    monkeypatch.setattr(
+        "staff.services.staff_clean",
+        lambda **kw: {"full_name": "Anna Petrova", "email": "anna.petrova@example.com", "phone": "+79991234567"},
+    )
+    staff_before, users_before = Staff.objects.count(), User.objects.count()
+    with pytest.raises(Conflict) as exc:
+        create(erp_position, create_user=True)
+    assert exc.value.code == code
+    assert (Staff.objects.count(), User.objects.count()) == (staff_before, users_before)
+    assert ActivationCode.objects.count() == 0
+
+
 def test_update_keeps_the_email_once_the_user_exists(erp_position, plain_position):
     staff, _ = create(erp_position, create_user=True)
     staff = staff_update(
