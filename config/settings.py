@@ -8,7 +8,6 @@ e-mail written to files under ``var/mail/``. Setting ``DATABASE_URL`` and
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,10 +38,6 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
-
-# Several pytest-xdist workers share one cache server or directory; each gets
-# its own namespace so that clearing the cache in one test touches no other.
-TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -133,7 +128,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "walks" + TEST_WORKER,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="walks"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": 1,
@@ -149,7 +144,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache" / (TEST_WORKER or "default")),
+            "LOCATION": env.str("CACHE_DIR", default=str(VAR_DIR / "cache")),
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }

@@ -18,6 +18,26 @@ from .factories import UserFactory
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def pytest_configure(config):
+    """Every test process gets a cache namespace of its own, so that clearing
+    it between tests touches no other process (xdist workers, or two people
+    running tests on one machine) and never someone's dev server."""
+    import tempfile
+
+    from django.conf import settings
+
+    default = settings.CACHES["default"]
+    if default["BACKEND"].endswith("FileBasedCache"):
+        default["LOCATION"] = config._walks_cache_dir = tempfile.mkdtemp(prefix="walks-test-cache-")
+    else:
+        default["KEY_PREFIX"] = f"walks-test-{os.getpid()}"
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_walks_cache_dir", None):
+        shutil.rmtree(config._walks_cache_dir, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
@@ -222,7 +242,6 @@ def celery_worker_process(transactional_db, tmp_path):
         "EMAIL_FILE_PATH": str(mail_dir),
         "EMAIL_BACKEND": "core.mail.FileAndConsoleEmailBackend",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-secret"),
-        "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", ""),
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
