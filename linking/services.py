@@ -24,9 +24,9 @@ Rules worth knowing:
 - When a group would be left with a single account, that account's
   ``group_uuid`` is cleared too: one account alone is not a group.
 
-Locks: users first (in primary-key order), then offer rows. Every write to
-``group_uuid`` holds the row locks of the users it reads, so two
-confirmations at once make one link and a join never races a leave.
+Locks, always in this order: the group (a PostgreSQL advisory lock, see
+:func:`_lock_group`), then users in primary-key order, then offer rows. So
+two confirmations at once make one link, and a join never races a leave.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,6 +84,26 @@ def _lock_users(*pks: int) -> dict[int, User]:
     transactions never wait on each other crosswise."""
     rows = User.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
     return {u.pk: u for u in rows}
+
+
+# Namespace of this app's PostgreSQL advisory locks ("LK").
+_GROUP_LOCK_NAMESPACE = 0x4C4B
+
+
+def _lock_group(group: uuid.UUID | None) -> None:
+    """Serialise every change to one group's membership until the transaction ends.
+
+    Row locks cannot cover "the set of accounts in a group": under READ
+    COMMITTED a leave that waited for a row lock would not see an account
+    that joined meanwhile, and could dissolve a group that just grew. So
+    joins and leaves first take this PostgreSQL advisory lock for the group
+    (SQLite runs one writer at a time anyway). Order: group, users, offers.
+    """
+    if group is None or connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(group.bytes[:4], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_GROUP_LOCK_NAMESPACE, key])
 
 
 def _has_group_mates(user: User) -> bool:
@@ -260,42 +280,70 @@ def link_confirm(*, user: User, secret: str | None = None, offer_id: int | None 
     used link (410). The whole group is told by e-mail.
     """
     found = _find_for_target(user=user, secret=secret, offer_id=offer_id)
-    with transaction.atomic():
-        locked = _lock_users(found.source_user_id, found.target_user_id)
-        offer = LinkSecret.objects.select_for_update().get(pk=found.pk)
-        error = _settle(offer)
-        if error is None:
-            source, target = locked[offer.source_user_id], locked[offer.target_user_id]
-            if not source.is_active:
-                raise Gone(_("The account that made this link no longer exists."), code="link_withdrawn")
-            _check_can_join(source=source, target=target)
-            group = target.group_uuid or uuid.uuid4()
-            target.group_uuid = source.group_uuid = group
-            User.objects.filter(pk__in=[source.pk, target.pk]).update(group_uuid=group)
-            offer.move_to(LinkStatus.FIN)
-            offer.save(update_fields=["status", "closed_at"])
-            # Accounts of a group cannot join another one: their open offers are dead.
-            LinkSecret.objects.filter(source_user__group_uuid=group, status__in=PENDING).update(
-                status=LinkStatus.CANCELLED, closed_at=timezone.now()
-            )
-            members = list(User.objects.filter(group_uuid=group).select_related("profile").order_by("pk"))
-            by_pk = {m.pk: m for m in members}
-            _notify(
-                template="linking_made",
-                users=members,
-                context={
-                    "joined": _public(by_pk[source.pk]),
-                    "host": _public(by_pk[target.pk]),
-                    "members": [_public(m) for m in members],
-                    "settings_url": settings_url(),
-                },
-                key=f"linking-made-{offer.pk}",
-            )
-    if error is not None:
-        raise error
-    logger.info("link offer %s confirmed: user %s joined the group of user %s", offer.pk, source.pk, target.pk)
-    offer.source_user, offer.target_user = by_pk[source.pk], by_pk[target.pk]
+    for _attempt in range(5):
+        host_group = User.objects.filter(pk=found.target_user_id).values_list("group_uuid", flat=True).first()
+        outcome = _confirm_locked(offer_pk=found.pk, host_group=host_group)
+        if outcome is not None:
+            break
+    else:  # B's group kept changing under us; practically unreachable
+        raise Conflict(_("The accounts changed while linking. Try again."), code="try_again")
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    offer, members = outcome
+    by_pk = {m.pk: m for m in members}
+    offer.source_user, offer.target_user = by_pk[offer.source_user_id], by_pk[offer.target_user_id]
+    logger.info(
+        "link offer %s confirmed: user %s joined the group of user %s",
+        offer.pk,
+        offer.source_user_id,
+        offer.target_user_id,
+    )
     return offer
+
+
+@transaction.atomic
+def _confirm_locked(
+    *, offer_pk: int, host_group: uuid.UUID | None
+) -> tuple[LinkSecret, list[User]] | ServiceError | None:
+    """One attempt of :func:`link_confirm` under the group lock and the row
+    locks. Returns the linked offer and the group's members, or the error to
+    raise once the transaction has committed (an expiry is kept), or None when
+    B's group changed before the locks were taken (try again)."""
+    _lock_group(host_group)
+    offer_row = LinkSecret.objects.only("source_user_id", "target_user_id").get(pk=offer_pk)
+    locked = _lock_users(offer_row.source_user_id, offer_row.target_user_id)
+    source, target = locked[offer_row.source_user_id], locked[offer_row.target_user_id]
+    if target.group_uuid != host_group:
+        return None
+    offer = LinkSecret.objects.select_for_update().get(pk=offer_pk)
+    error = _settle(offer)
+    if error is not None:
+        return error
+    if not source.is_active:
+        raise Gone(_("The account that made this link no longer exists."), code="link_withdrawn")
+    _check_can_join(source=source, target=target)
+    group = target.group_uuid or uuid.uuid4()
+    User.objects.filter(pk__in=[source.pk, target.pk]).update(group_uuid=group)
+    offer.move_to(LinkStatus.FIN)
+    offer.save(update_fields=["status", "closed_at"])
+    # Accounts of a group cannot join another one: their open offers are dead.
+    LinkSecret.objects.filter(source_user__group_uuid=group, status__in=PENDING).update(
+        status=LinkStatus.CANCELLED, closed_at=timezone.now()
+    )
+    members = list(User.objects.filter(group_uuid=group).select_related("profile").order_by("pk"))
+    by_pk = {m.pk: m for m in members}
+    _notify(
+        template="linking_made",
+        users=members,
+        context={
+            "joined": _public(by_pk[source.pk]),
+            "host": _public(by_pk[target.pk]),
+            "members": [_public(m) for m in members],
+            "settings_url": settings_url(),
+        },
+        key=f"linking-made-{offer.pk}",
+    )
+    return offer, members
 
 
 def link_decline(*, user: User, secret: str | None = None, offer_id: int | None = None) -> LinkSecret:
@@ -350,8 +398,13 @@ def group_leave(*, user: User, member_id: int | None = None) -> User:
     if not group:
         raise Conflict(_("This account is not linked to any other."), code="not_linked")
     with transaction.atomic():
+        _lock_group(group)
+        # Read after the group lock: every join into this group has committed.
         members = list(
-            User.objects.select_for_update().filter(group_uuid=group).select_related("profile").order_by("pk")
+            User.objects.select_for_update(of=("self",))
+            .filter(group_uuid=group)
+            .select_related("profile")
+            .order_by("pk")
         )
         by_pk = {m.pk: m for m in members}
         if user.pk not in by_pk or len(members) < 2:
