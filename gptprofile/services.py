@@ -8,6 +8,7 @@ The page and the JSON API call these same functions.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import user_revoke_refresh_tokens
-from core.errors import Gone, Invalid, NotFound
+from core.errors import Gone, Invalid, NotFound, Unavailable
 from core.mail import send_later
 from core.ratelimit import Limit
 from core.secrets import equals, hash_token, new_token
@@ -47,6 +48,8 @@ INIT_PER_USER = Limit("gpt-init-user", limit=3, window=900)
 EDIT_PER_IP = Limit("gpt-edit-ip", limit=60, window=600)
 
 EMAIL_TEMPLATE = "gptprofile_edit_link"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,19 @@ def profile_edit_save(
             user_revoke_refresh_tokens(user=user)
         row.used_at = timezone.now()
         row.save(update_fields=["used_at"])
+    if passphrase is not None:
+        _notify_passphrase_changed(user)
     return EditResult(user=user, locale_changed=locale is not None, passphrase_changed=passphrase is not None)
+
+
+def _notify_passphrase_changed(user: User) -> None:
+    """The same notice as any other password change (the accounts app's
+    template): if it was not the owner, they learn it and can restore. A notice
+    that cannot be queued must not undo a change already saved."""
+    try:
+        send_later(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    except Unavailable:
+        logger.warning("could not queue the password_changed notice")
 
 
 def edit_tokens_purge(*, now: datetime | None = None) -> int:

@@ -221,6 +221,21 @@ def test_save_changes_locale_and_passphrase_and_retires_the_link(db):
     assert user.locale == "ru"
 
 
+def test_a_new_passphrase_is_announced_by_e_mail(db, mailoutbox, django_capture_on_commit_callbacks):
+    user = UserFactory(locale="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.profile_edit_save(token=make_link(user), locale="ru", passphrase=NEW_PASSPHRASE)
+    assert [m.to for m in mailoutbox] == [[user.email]]
+    assert user.email in mailoutbox[0].body
+    assert "/password/restore/" in mailoutbox[0].body
+
+
+def test_a_new_locale_alone_sends_no_mail(db, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.profile_edit_save(token=make_link(UserFactory()), locale="ru")
+    assert not mailoutbox
+
+
 def test_save_locale_only_keeps_the_passphrase(db):
     user = UserFactory()
     services.profile_edit_save(token=make_link(user), locale="ru")
