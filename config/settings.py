@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.reconcile_all_ratings",
         "schedule": crontab(minute=17),
     },
+    "expire-link-offers": {
+        "task": "linking.tasks.expire_link_offers",
+        "schedule": crontab(minute=41),
+    },
 }
 
 # --- DRF, JWT, OpenAPI ---------------------------------------------------------------
