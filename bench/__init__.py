@@ -1,0 +1,1 @@
+"""The benchmark and fault-injection harness (``make bench``, ``make chaos``)."""
