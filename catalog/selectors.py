@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
@@ -12,6 +14,8 @@ from .models import Title, TitleType
 
 SEARCH_MAX_LENGTH = 100
 COUNT_CACHE_SECONDS = 60
+SEARCH_COUNT_CACHE_SECONDS = 20
+LARGE_COUNT = 5000
 
 # Every ordering ends with the id in the same direction, so pages never
 # overlap or skip titles with equal keys; unrated titles come last both ways.
@@ -78,15 +82,29 @@ def _count_key(type: str) -> str:
     return f"catalog:title-count:{type}"
 
 
+def _search_count_key(type: str, search: str) -> str:
+    digest = hashlib.sha256(search.lower().encode()).hexdigest()[:32]
+    return f"catalog:title-search-count:{type}:{digest}"
+
+
 def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> int:
     """The number of titles a listing has.
 
     Counting a whole type means counting a quarter of the catalogue on every
     page view; that figure is cached briefly (and dropped when a title is
-    added, retyped or deleted). A search narrows the set and is counted.
+    added, retyped or deleted). A search is counted exactly, unless it
+    matches so many titles that counting them is itself slow: such a count
+    is kept for a few seconds.
     """
-    if (search or "").strip():
-        return queryset.count()
+    search = (search or "").strip()
+    if search:
+        key = _search_count_key(type, search)
+        count = cache.get(key)
+        if count is None:
+            count = queryset.order_by().count()
+            if count >= LARGE_COUNT:
+                cache.set(key, count, SEARCH_COUNT_CACHE_SECONDS)
+        return count
     key = _count_key(type)
     count = cache.get(key)
     if count is None:

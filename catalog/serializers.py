@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -33,9 +34,9 @@ class CoverField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, title):
+        # Absolute, from the configured site URL (never the Host header).
         url = cover_url(title)
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+        return settings.SITE_URL + url if url.startswith("/") else url
 
 
 class TitleBriefSerializer(serializers.ModelSerializer):

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.serializers import PublicUserSerializer
 from catalog.serializers import StrictIntegerField, TitleBriefSerializer
-from walks.serializers import PublicUserSerializer
 
 from .models import RATING_MAX, RATING_MIN, Review
 

@@ -1,28 +1,11 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import PublicUserSerializer
 from catalog.serializers import StrictIntegerField, TitleBriefSerializer
 
 from .models import Walk, WalkState
-
-try:  # the accounts app's public user, once it exists
-    from accounts.serializers import PublicUserSerializer
-except ImportError:  # pragma: no cover - until accounts ships it
-
-    class PublicUserSerializer(serializers.Serializer):
-        id = serializers.IntegerField(read_only=True)
-        username = serializers.CharField(source="profile.username", read_only=True)
-        avatar = serializers.SerializerMethodField()
-
-        @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
-        def get_avatar(self, user):
-            avatar = user.profile.avatar
-            if not avatar:
-                return None
-            request = self.context.get("request")
-            return request.build_absolute_uri(avatar.url) if request is not None else avatar.url
 
 
 class WalkSerializer(serializers.ModelSerializer):

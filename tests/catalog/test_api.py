@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -65,7 +66,7 @@ def test_list_shows_one_type_only_in_id_order(auth_client):
         "created_at",
         "updated_at",
     }
-    assert item["cover"].startswith("http://testserver/covers/game.svg?")
+    assert item["cover"].startswith(settings.SITE_URL + "/covers/game.svg?")
 
 
 def test_search_is_case_insensitive_on_the_name(auth_client):
@@ -404,3 +405,13 @@ def test_too_large_cover_is_413(curator_client, settings):
 
 def test_title_types_are_the_four_of_the_spec():
     assert set(TitleType.values) == {"game", "film", "series", "anime"}
+
+
+def test_a_search_matching_many_titles_keeps_its_count_briefly(auth_client, monkeypatch):
+    monkeypatch.setattr("catalog.selectors.LARGE_COUNT", 3)
+    Title.objects.bulk_create(Title(name=f"Star {i}", type="film", release_year=2000) for i in range(3))
+    assert auth_client.get(URL, {"type": "film", "search": "star"}).json()["count"] == 3
+    TitleFactory(name="Star 4", type="film")
+    # a large count is reused for a few seconds; a small one is always exact
+    assert auth_client.get(URL, {"type": "film", "search": "STAR"}).json()["count"] == 3
+    assert auth_client.get(URL, {"type": "film", "search": "star 4"}).json()["count"] == 1
