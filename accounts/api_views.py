@@ -47,6 +47,10 @@ class AnonymousAPIView(APIView):
 class EmailValidateView(APIView):
     permission_classes = [AllowAny]
 
+    def perform_authentication(self, request):
+        """Lazy: only ``purpose=change`` looks at the caller, so a stale token
+        left in a client does not stop a sign-up code request."""
+
     @extend_schema(
         tags=["auth"],
         summary="E-mail a 6-digit code (sign-up, or e-mail change when signed in)",

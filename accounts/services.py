@@ -32,7 +32,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, Unavailable
+from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.images import reencode_image
 from core.mail import send_later
 from core.ratelimit import Limit
@@ -266,10 +266,21 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
     or a weak password can be fixed and sent again with the same code.
     """
     email = normalize_email(email)
-    username = username_clean(username)
     candidate = User(email=email)
     Profile(user=candidate, username=username)  # so the similarity check sees the username too
-    password_check(password=password, user=candidate)
+    problems: list[ServiceError] = []
+    for check in (lambda: username_clean(username), lambda: password_check(password=password, user=candidate)):
+        try:
+            check()
+        except ServiceError as exc:
+            problems.append(exc)
+    if problems:
+        first = problems[0]
+        if len(problems) > 1 and all(p.status == 400 for p in problems):
+            # Show every field's problem at once, not one per round trip.
+            raise Invalid(first.detail, code=first.code, errors={k: v for p in problems for k, v in p.errors.items()})
+        raise first
+    username = username.strip()
     with transaction.atomic():
         checked = codes.code_check(purpose="signup", subject=email, code=code)
         if checked is None:

@@ -181,6 +181,14 @@ class TestSignUp:
         assert body["code"] == "password_invalid" and body["errors"]["password"]
         assert not User.objects.exists()
 
+    def test_every_field_problem_is_reported_at_once(self, api_client, mailoutbox, sent):
+        with sent():
+            post(api_client, "/auth/email/validate", {"email": "new@example.com"})
+        data = {"email": "new@example.com", "username": "a b", "password": "123", "code": code_in(mailoutbox[-1])}
+        body = assert_error(post(api_client, "/auth/signin", data), 400, "username_invalid")
+        assert set(body["errors"]) == {"username", "password"}
+        assert not User.objects.exists()
+
     def test_second_code_within_ten_seconds_is_429(self, api_client, mailoutbox, sent):
         with sent():
             post(api_client, "/auth/email/validate", {"email": "new@example.com"})
@@ -188,6 +196,24 @@ class TestSignUp:
         assert_error(response, 429, "code_sent_recently")
         assert 1 <= int(response["Retry-After"]) <= 10
         assert len(mailoutbox) == 1
+
+    def test_a_stale_token_does_not_block_a_signup_code(self, user, mailoutbox, sent):
+        token = AccessToken.for_user(user)
+        token.set_exp(from_time=token.current_time - timedelta(hours=1))
+        with sent():
+            response = post(bearer(str(token)), "/auth/email/validate", {"email": "new@example.com"})
+        assert response.status_code == 202 and len(mailoutbox) == 1
+        expired_change = post(
+            bearer(str(token)), "/auth/email/validate", {"email": "b@example.com", "purpose": "change"}
+        )
+        assert_error(expired_change, 401, "token_expired")
+
+    def test_change_purpose_with_a_session_needs_csrf(self, user, mailoutbox):
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(user)
+        response = post(client, "/auth/email/validate", {"email": "b@example.com", "purpose": "change"})
+        assert_error(response, 403)
+        assert mailoutbox == []
 
     def test_change_purpose_needs_authentication(self, api_client, mailoutbox, sent):
         with sent():
