@@ -228,6 +228,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 ANYMAIL = env.dict("ANYMAIL", default={})
 ADMINS = [(addr.split("@")[0], addr) for addr in env.list("ADMINS", default=[]) if "@" in addr]
 # A storm of the same error mails the admins at most this often (SPEC 6).
+# Shown on /privacy/; the first ADMINS address when empty.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 ERROR_MAIL_PER_SIGNATURE_SECONDS = env.int("ERROR_MAIL_PER_SIGNATURE_SECONDS", default=600)
 ERROR_MAIL_MAX_PER_HOUR = env.int("ERROR_MAIL_MAX_PER_HOUR", default=20)
 
@@ -247,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-title-ratings": {
         "task": "reviews.tasks.reconcile_all_ratings",
         "schedule": crontab(minute=17),
+    },
+    "purge-profile-edit-tokens": {
+        "task": "gptprofile.tasks.purge_profile_edit_tokens",
+        "schedule": crontab(hour=3, minute=41),
     },
     "expire-link-offers": {
         "task": "linking.tasks.expire_link_offers",
