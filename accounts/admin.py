@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Profile, ServiceToken, User
 from .service_tokens import service_token_create, service_token_revoke
+from .services import user_deactivate
 
 admin.site.site_header = _("Walks administration")
 admin.site.site_title = _("Walks admin")
@@ -38,7 +40,12 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            was_active = User.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
+            super().save_model(request, obj, form, change)
+            if was_active and not obj.is_active:
+                # Unticking "active" must also end sessions and refresh tokens.
+                user_deactivate(user=obj)
+            return None
         # New users go through the manager so they get a PIN and a profile.
         created = User.objects.create_user(obj.email, form.cleaned_data.get("password1"))
         obj.pk = created.pk
@@ -48,8 +55,19 @@ class UserAdmin(BaseUserAdmin):
         return self.inlines if obj else []
 
 
+class ServiceTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=ServiceToken.Scope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ServiceToken
+        fields = ("name", "scopes", "revoked_at")
+
+
 @admin.register(ServiceToken)
 class ServiceTokenAdmin(admin.ModelAdmin):
+    form = ServiceTokenForm
     list_display = ("name", "scopes", "hint", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name",)

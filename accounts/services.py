@@ -398,6 +398,43 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
     return len(alive)
 
 
+def user_end_sessions(*, user: User) -> int:
+    """Delete every browser session of ``user``. Returns how many.
+
+    Database sessions do not index their user, so live sessions are decoded
+    one by one; this runs on deactivation, which is rare.
+    """
+    from django.contrib.sessions.models import Session
+
+    user_key = str(user.pk)
+    mine = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now())
+        .only("session_key", "session_data")
+        .iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == user_key
+    ]
+    deleted, _rows = Session.objects.filter(session_key__in=mine).delete()
+    if deleted:
+        logger.info("ended %d session(s) of user #%s", deleted, user.pk)
+    return deleted
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Switch ``user`` off and end everything that keeps them signed in.
+
+    Access tokens stop at once (authentication refuses inactive users);
+    refresh tokens are blacklisted and browser sessions deleted, so nothing
+    comes back if the account is activated again.
+    """
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    user_revoke_refresh_tokens(user=user)
+    user_end_sessions(user=user)
+
+
 # --- Passwords --------------------------------------------------------------------------------------
 
 

@@ -152,6 +152,9 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages can carry a one-time secret (a new service token, an
+# activation code): keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = SECURE_COOKIES

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import ServiceToken, User, normalize_email
-from accounts.services import user_revoke_refresh_tokens
+from accounts.services import user_deactivate
 from core.errors import Conflict, Forbidden, Gone, Invalid
 from core.ratelimit import Limit
 from core.secrets import equals
@@ -339,36 +337,11 @@ def staff_deactivate(*, staff: Staff) -> Staff:
     if staff.user is None:
         raise Conflict(_("This staff member has no user to deactivate."), code="no_user")
     user = staff.user
-    if user.is_active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
+    user_deactivate(user=user)
     if staff.deactivated_at is None:
         staff.deactivated_at = timezone.now()
         staff.save(update_fields=["deactivated_at"])
     ActivationCode.objects.filter(user=user, used_at__isnull=True, retired_at__isnull=True).update(
         retired_at=timezone.now()
     )
-    user_revoke_refresh_tokens(user=user)
-    user_end_sessions(user=user)
     return staff
-
-
-def user_end_sessions(*, user: User) -> int:
-    """Delete every browser session of ``user``. Returns how many.
-
-    Database sessions do not index their user, so live sessions are decoded
-    one by one; deactivation is rare and this stays correct for any number
-    of sessions.
-    """
-    user_key = str(user.pk)
-    mine = [
-        session.session_key
-        for session in Session.objects.filter(expire_date__gt=timezone.now())
-        .only("session_key", "session_data")
-        .iterator(chunk_size=500)
-        if session.get_decoded().get(SESSION_KEY) == user_key
-    ]
-    deleted, _rows = Session.objects.filter(session_key__in=mine).delete()
-    if deleted:
-        logger.info("ended %d session(s) of user #%s", deleted, user.pk)
-    return deleted

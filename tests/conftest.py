@@ -9,8 +9,8 @@ import shutil
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.services import token_pair_issue
 from config.celery import app as celery_app
 
 from .factories import UserFactory
@@ -90,7 +90,7 @@ def api_client():
 
 def jwt_client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_issue(user=user)['access']}")
     return client
 
 

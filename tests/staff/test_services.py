@@ -10,7 +10,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from accounts.services import token_pair_issue
+from accounts.services import token_pair_issue, user_end_sessions
 from core.errors import Conflict, Forbidden, Gone, Invalid, RateLimited
 from staff.codes import code_normalize
 from staff.models import ACTIVATION_CODE_MAX_ATTEMPTS, ActivationCode, Staff, StaffState
@@ -21,7 +21,6 @@ from staff.services import (
     staff_deactivate,
     staff_update,
     staff_user_issue,
-    user_end_sessions,
 )
 from tests.factories import UserFactory
 
