@@ -261,6 +261,7 @@ def phase_outage(
     total = lead + down + tail
     log(f"phase: {name} down for {down:g}s under load ({total:g}s at {connections} connections)")
     out = harness.logdir / f"{name}.json"
+    dropped_before = on_commit_failures(harness)
     probe = Probe(harness, ctx)
     load = start_load(harness, requests_file, connections=connections, duration=total, out=out)
     began = time.time()
@@ -295,8 +296,18 @@ def phase_outage(
         "recovery_seconds": recovery_seconds(timeline, up_at),
         "probes": probe_summary(samples, windows),
         "timeline": [[second - int(began), bucket] for second, bucket in timeline],
+        # Django logs each on_commit(robust=True) callback that raised: here,
+        # rating recomputes that could not be queued while the broker was down.
+        "on_commit_failures": on_commit_failures(harness) - dropped_before,
         "events": {"stopped": round(stopped_at - began, 1), "started": round(up_at - began, 1)},
     }
+
+
+def on_commit_failures(harness: Harness) -> int:
+    path = harness.logdir / "gunicorn.log"
+    if not path.exists():
+        return 0
+    return path.read_text(errors="replace").count("in on_commit()")
 
 
 def pg_ctl(harness: Harness, action: str) -> None:
@@ -433,6 +444,47 @@ def redis_count(harness: Harness, command: str, key: str) -> int:
         return -1
 
 
+def phase_rating_worker_kill(harness: Harness, ctx: dict) -> dict:
+    """POST reviews of titles nobody else touches while the rating worker is
+    SIGKILLed and restarted: the recompute it held is redelivered only after
+    the visibility timeout, so those ratings stay stale until the reconciliation."""
+    log("phase: rating worker SIGKILLed under a burst of review POSTs")
+    rng = random.Random(23)
+    max_title = ctx["max_title_id"]
+    writers = ctx["jwt"]["writers"]
+    lines = []
+    # More distinct titles than the burst can post: no title is posted twice.
+    for tid in rng.sample(range(1, max_title + 1), min(max_title, 4000)):
+        body = json.dumps({"title_id": tid, "rating": rng.randrange(101), "text": "Killed mid-way."})
+        headers = {
+            "Authorization": f"Bearer {rng.choice(writers)}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        lines.append(("POST", f"{API}/reviews", headers, body))
+    requests_file = write_requests(harness.logdir / "posts.requests", lines)
+    out = harness.logdir / "rating-kill.json"
+    load = start_load(harness, requests_file, connections=8, duration=5, out=out)
+    time.sleep(2)
+    worker = harness.processes.pop("celery")
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    time.sleep(1)
+    harness.start_celery("celery")
+    result = finish_load(load, out)
+    waited = 0
+    while harness.redis_llen("celery") > 0 and waited < 120:
+        time.sleep(1)
+        waited += 1
+    time.sleep(2)
+    return {
+        "posts": result["requests"],
+        "statuses": result["statuses"],
+        "queue_drained_after": waited,
+        "unacked_after": redis_count(harness, "hlen", "unacked"),
+    }
+
+
 STALE_SQL = """
 SELECT count(*) FROM catalog_title t
 LEFT JOIN (SELECT title_id, avg(rating)::float8 AS mean, count(*) AS n FROM reviews_review GROUP BY title_id) r
@@ -559,6 +611,9 @@ def main() -> None:
                     harness, mails=mails, ack_delay=float(os.environ.get("BENCH_MAIL_ACK_DELAY", "0.2")), label="slow"
                 ),
             ]
+        if "worker" in only:
+            results["rating_kill"] = phase_rating_worker_kill(harness, ctx)
+            log(f"  {results['rating_kill']}")
         results["ratings"] = ratings_check(harness)
         log(f"  {results['ratings']}")
     finally:

@@ -280,6 +280,11 @@ def chaos_markdown(results: dict) -> str:
             verdict = (
                 "**pass**: pages served throughout" if ok else "**FAIL**: errors while the cache was down"
             ) + f"; clean again {phase['recovery_seconds']} s after Redis returned"
+            if phase.get("on_commit_failures"):
+                verdict += (
+                    f"; {phase['on_commit_failures']} reviews saved while their rating recompute could not be "
+                    "queued (left to the reconciliation)"
+                )
         else:
             ok = down_5xx == 0
             verdict = (
@@ -300,6 +305,14 @@ def chaos_markdown(results: dict) -> str:
             f"{mail['visibility_timeout']} s) | "
             + ("**pass**: exactly once" if ok else ("**FAIL**: duplicates" if mail["duplicates"] else "**FAIL**: lost"))
             + " |"
+        )
+    kill = results.get("rating_kill")
+    if kill:
+        out.append(
+            f"| Rating worker SIGKILLed during {kill['posts']} review POSTs, then restarted | answers "
+            f"{kill['statuses']}; queue drained {kill['queue_drained_after']} s later; "
+            f"{kill['unacked_after']} message(s) still held by the dead worker | "
+            "see the next row |"
         )
     ratings = results.get("ratings")
     if ratings:

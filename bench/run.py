@@ -12,6 +12,8 @@ Environment (all optional):
   BENCH_PG_PORT (55433), BENCH_REDIS_PORT (56380), BENCH_SERVICES_DIR, BENCH_HTTP_PORT
   BENCH_KEEP_SERVICES=1             leave our PostgreSQL and Redis running afterwards
   BENCH_NO_REPORT=1                 do not rewrite bench/REPORT.md
+  BENCH_FILL_ONLY=1                 stop after the fill (writes bench/results/fill.json)
+  BENCH_DATABASE (walks_bench)      the database to fill and serve
 
 Writes bench/results/bench.json and the generated part of bench/REPORT.md.
 """
@@ -313,12 +315,19 @@ def main() -> None:
             info = harness.fill_info()
         results["fill"] = info
         results["db_size"] = harness.psql(f"SELECT pg_size_pretty(pg_database_size('{harness.config.database}'))")[0][0]
+        if os.environ.get("BENCH_FILL_ONLY"):
+            (RESULTS / "fill.json").write_text(json.dumps(results, indent=2))
+            log(f"fill only: {info['seconds']}s, database {results['db_size']}; see bench/results/fill.json")
+            return
         harness.flush_redis()
         ctx_file = harness.logdir / "context.json"
         harness.python("prepare.py", str(ctx_file))
         ctx = json.loads(ctx_file.read_text())
         results["context"] = {k: v for k, v in ctx.items() if k not in ("jwt", "session", "fill")}
         results["versions"] = versions(harness)
+        queries_file = harness.logdir / "queries.json"
+        harness.python("queries.py", str(ctx_file), str(queries_file))
+        results["queries"] = json.loads(queries_file.read_text())
 
         harness.start_gunicorn()
         harness.start_celery()

@@ -1,0 +1,78 @@
+"""Where each benchmark case spends its time: queries, SQL time, Python time.
+
+    python bench/queries.py CONTEXT.json OUT.json   (with the production environment)
+
+Runs every case's first request in this process through Django's test
+client (same settings, same database), three times, and records for the
+last run the number of queries, the time spent in SQL, the wall time and
+the slowest statement. This explains the wrk figures; it does not replace them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.run import build_cases  # noqa: E402
+
+
+def run_case(client: Client, line) -> dict:
+    method, path, headers, body = line
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "cookie"}
+    cookie = headers.get("Cookie")
+    if cookie:
+        name, _, value = cookie.partition("=")
+        client.cookies[name] = value
+    else:
+        client.cookies.clear()
+    content_type = headers.get("Content-Type", "")
+    for _ in range(2):
+        client.generic(method, path, data=body, content_type=content_type, **extra)
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.generic(method, path, data=body, content_type=content_type, **extra)
+        wall = (time.perf_counter() - started) * 1000
+    queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+    slowest = max(queries, default=(0.0, ""))
+    return {
+        "status": response.status_code,
+        "queries": len(queries),
+        "sql_ms": round(sum(t for t, _ in queries), 2),
+        "wall_ms": round(wall, 2),
+        "slowest_ms": round(slowest[0], 2),
+        "slowest_sql": slowest[1][:400],
+        "bytes": len(response.content),
+    }
+
+
+def main() -> None:
+    ctx = json.loads(Path(sys.argv[1]).read_text())
+    out = Path(sys.argv[2])
+    client = Client(HTTP_HOST="127.0.0.1")
+    results = {}
+    for case in build_cases(ctx):
+        results[case.key] = run_case(client, case.lines[0])
+        r = results[case.key]
+        print(
+            f"{case.key:24} {r['status']} {r['queries']:3d} queries  sql {r['sql_ms']:7.2f} ms  "
+            f"wall {r['wall_ms']:7.2f} ms  slowest {r['slowest_ms']:6.2f} ms"
+        )
+    out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
