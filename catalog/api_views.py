@@ -5,12 +5,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pagination import paginated_response
 from reviews.serializers import ReviewSerializer
 from walks.serializers import WalkSerializer
 
 from . import selectors, services
 from .models import TitleType
-from .pagination import Pagination
 from .permissions import catalog_permission_check
 from .serializers import CoverInSerializer, TitleInSerializer, TitleSerializer
 
@@ -33,8 +33,6 @@ TITLE_DETAIL = inline_serializer(
 
 
 class TitleListCreate(APIView):
-    pagination_class = Pagination
-
     def count_hint(self, queryset) -> int:
         return selectors.title_count(type=self._type, search=self._search, queryset=queryset)
 
@@ -55,9 +53,7 @@ class TitleListCreate(APIView):
             type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
         )
         self._type, self._search = params.get("type"), params.get("search")
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(TitleSerializer(page, many=True, context={"request": request}).data)
+        return paginated_response(request, queryset, TitleSerializer, view=self)
 
     @extend_schema(summary="Add a title (curators)", request=TitleInSerializer, responses={201: TITLE_DETAIL})
     def post(self, request):

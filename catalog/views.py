@@ -13,6 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import ServiceError
+from core.pagination import page_for
 from reviews.forms import ReviewForm
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
 from walks.models import WalkState
@@ -22,7 +23,6 @@ from . import selectors, services
 from .covers import placeholder_svg
 from .forms import CoverForm, TitleForm, add_service_error
 from .models import TitleType
-from .pagination import page_for
 from .permissions import can_curate
 
 SORTS = [

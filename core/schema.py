@@ -24,4 +24,8 @@ class ServiceTokenScheme(OpenApiAuthenticationExtension):
     name = "serviceToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A service token (wlk_...) for the staff bot or the ChatGPT action."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A service token (wlk_...) for the staff bot or the ChatGPT action.",
+        }

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import TitleType
-from catalog.pagination import Pagination
 from catalog.services import title_get
+from core.pagination import paginated_response
 from walks.selectors import public_user
 
 from . import selectors, services
@@ -52,8 +52,6 @@ class ReviewDetail(APIView):
 
 
 class UserReviews(APIView):
-    pagination_class = Pagination
-
     @extend_schema(
         summary="A user's reviews, newest update first",
         parameters=[
@@ -66,16 +64,10 @@ class UserReviews(APIView):
     def get(self, request, pk: int):
         queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
         public_user(pk=pk)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(
-            ReviewWithTitleSerializer(page, many=True, context={"request": request}).data
-        )
+        return paginated_response(request, queryset, ReviewWithTitleSerializer)
 
 
 class TitleReviews(APIView):
-    pagination_class = Pagination
-
     @extend_schema(
         summary="A title's reviews: newest update first, or by rating",
         parameters=[
@@ -88,8 +80,4 @@ class TitleReviews(APIView):
     def get(self, request, pk: int):
         queryset = selectors.title_reviews(title_id=pk, ordering=request.query_params.get("ordering"))
         title_get(pk=pk)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(
-            ReviewWithUserSerializer(page, many=True, context={"request": request}).data
-        )
+        return paginated_response(request, queryset, ReviewWithUserSerializer)

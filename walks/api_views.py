@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import TitleType
-from catalog.pagination import Pagination
 from catalog.services import title_get
+from core.pagination import paginated_response
 
 from . import selectors, services
 from .models import WalkState
@@ -54,8 +54,6 @@ class WalkDetail(APIView):
 
 
 class UserWalks(APIView):
-    pagination_class = Pagination
-
     @extend_schema(
         summary="A user's walks, newest update first",
         parameters=[
@@ -71,16 +69,10 @@ class UserWalks(APIView):
             user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
         )
         selectors.public_user(pk=pk)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(
-            WalkWithTitleSerializer(page, many=True, context={"request": request}).data
-        )
+        return paginated_response(request, queryset, WalkWithTitleSerializer)
 
 
 class TitleWalks(APIView):
-    pagination_class = Pagination
-
     @extend_schema(
         summary="A title's walks, newest update first",
         parameters=[
@@ -93,8 +85,4 @@ class TitleWalks(APIView):
     def get(self, request, pk: int):
         queryset = selectors.title_walks(title_id=pk, state=request.query_params.get("state"))
         title_get(pk=pk)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(
-            WalkWithUserSerializer(page, many=True, context={"request": request}).data
-        )
+        return paginated_response(request, queryset, WalkWithUserSerializer)

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import TitleType
-from catalog.pagination import page_for
 from catalog.selectors import clean_type
 from core.errors import ServiceError
+from core.pagination import page_for
 from reviews.selectors import user_reviews
 
 from . import selectors, services
