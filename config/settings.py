@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gptprofile.tasks.purge_profile_edit_tokens",
         "schedule": crontab(hour=3, minute=41),
     },
+    "purge-sent-email-keys": {
+        "task": "core.tasks.purge_sent_email_keys",
+        "schedule": crontab(hour=4, minute=13),
+    },
     "expire-link-offers": {
         "task": "linking.tasks.expire_link_offers",
         "schedule": crontab(minute=41),

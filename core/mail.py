@@ -16,7 +16,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 from django.db import transaction
@@ -28,7 +27,6 @@ from kombu.exceptions import OperationalError as BrokerError
 from .errors import Unavailable
 
 logger = logging.getLogger(__name__)
-SENT_MARK_SECONDS = 7 * 24 * 3600
 
 
 class FileAndConsoleEmailBackend(FileEmailBackend):
@@ -66,18 +64,24 @@ def render_message(*, template: str, to: list[str], context: dict[str, Any], loc
 
 def deliver(*, template: str, to: list[str], context: dict[str, Any], locale: str, key: str) -> bool:
     """Render and send one message unless the message with this idempotency
-    ``key`` was already sent. Returns whether it sent."""
-    mark = f"mail:sent:{key}"
-    if cache.get(mark):
+    ``key`` was already sent. Returns whether it sent.
+
+    At least once, not exactly once: a worker that dies after the provider
+    accepted the message and before the key is recorded sends it again when
+    the task is redelivered, with the same Message-ID, which lets the
+    provider and the recipient's server drop the copy.
+    """
+    from .models import SentEmail
+
+    if SentEmail.objects.filter(key=key).exists():
         logger.info("mail %s already sent, skipping", key)
         return False
     message = render_message(template=template, to=to, context=context, locale=locale)
     domain = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0] or "walks.localhost"
-    # A stable Message-ID lets the provider and the recipient's server drop a
-    # duplicate if a worker dies between sending and marking.
-    message.extra_headers["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    message_id = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    message.extra_headers["Message-ID"] = message_id
     message.send()
-    cache.set(mark, 1, SENT_MARK_SECONDS)
+    SentEmail.objects.get_or_create(key=key, defaults={"message_id": message_id})
     return True
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -19,11 +20,29 @@ def is_api(request) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
-def error_response(request, *, status: int, code: str, detail: str) -> HttpResponse:
+def error_response(request, *, status: int, code: str, detail: str, without_database: bool = False) -> HttpResponse:
     if is_api(request):
         return JsonResponse({"detail": detail, "code": code}, status=status)
-    html = render_to_string("error.html", {"status": status, "detail": detail}, request=request)
+    context = {"status": status, "detail": detail}
+    if without_database:
+        # The layout shows the signed-in person, whom the session reads from
+        # the database; when the database is what failed, render the
+        # anonymous layout instead of failing a second time.
+        context.update(user=AnonymousUser(), messages=())
+    html = render_to_string("error.html", context, request=request)
     return HttpResponse(html, status=status)
+
+
+def database_unavailable(request) -> HttpResponse:
+    response = error_response(
+        request,
+        status=503,
+        code="service_unavailable",
+        detail=_("The service is temporarily unavailable. Try again in a minute."),
+        without_database=True,
+    )
+    response["Retry-After"] = "5"
+    return response
 
 
 class ApiRequestMiddleware:
@@ -65,12 +84,5 @@ class ApiRequestMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, (OperationalError, InterfaceError)):
             logger.error("database unavailable: %s", exception)
-            response = error_response(
-                request,
-                status=503,
-                code="service_unavailable",
-                detail=_("The service is temporarily unavailable. Try again in a minute."),
-            )
-            response["Retry-After"] = "5"
-            return response
+            return database_unavailable(request)
         return None

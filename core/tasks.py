@@ -19,3 +19,16 @@ from . import mail
 )
 def send_email(*, template: str, to: list[str], context: dict[str, Any], locale: str, key: str) -> bool:
     return mail.deliver(template=template, to=to, context=context, locale=locale, key=key)
+
+
+@shared_task
+def purge_sent_email_keys(days: int = 30) -> int:
+    """Idempotency keys only matter while a task may still be redelivered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import SentEmail
+
+    deleted, _ = SentEmail.objects.filter(sent_at__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted

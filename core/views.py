@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .middleware import error_response
+from .middleware import database_unavailable, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # A database outage noticed outside a view (a middleware reading the
+    # session) reaches Django's 500 handler, not process_exception: answer it
+    # the same way, 503 with Retry-After, without touching the database again.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return database_unavailable(request)
     return error_response(
         request, status=500, code="server_error", detail=_("Something went wrong on our side. We have been told.")
     )

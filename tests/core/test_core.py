@@ -165,3 +165,77 @@ def test_email_task_is_delivered_by_a_real_worker(celery_worker_process):
     text = files[0].read_text()
     assert "ping@example.com" in text
     assert "pong" in text
+
+
+def test_database_outage_under_a_session_is_a_503_page(client, db, monkeypatch):
+    """The session is read by a middleware, before any view: the outage reaches
+    the 500 handler, which must answer 503 without touching the database again."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    def down(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", down)
+    client.raise_request_exception = False
+    client.cookies["sessionid"] = "a" * 32
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+
+
+def test_database_outage_in_a_view_renders_the_error_page_without_the_database(client, db, monkeypatch):
+    """The error page's layout shows the signed-in person (a query for the
+    profile); with the database gone that query must not be made."""
+    from django.db import OperationalError, connection
+
+    import core.views
+    from tests.factories import UserFactory
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("connection refused")
+
+    def home_when_the_database_goes(request):
+        connection.execute_wrappers.append(refuse)
+        raise OperationalError("connection refused")
+
+    client.force_login(UserFactory())
+    monkeypatch.setattr(core.views, "render", lambda request, *a, **k: home_when_the_database_goes(request))
+    client.raise_request_exception = False
+    try:
+        response = client.get("/")
+    finally:
+        if refuse in connection.execute_wrappers:
+            connection.execute_wrappers.remove(refuse)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+
+
+def test_an_email_is_sent_once_per_key_even_when_the_cache_forgets(db, mailoutbox):
+    """A redelivered task (worker killed after sending) must not send again,
+    and a cache restart or eviction must not make it forget it sent."""
+    from django.core.cache import cache
+
+    from core.mail import deliver
+
+    kwargs = {"template": "test_ping", "to": ["a@example.com"], "context": {"word": "w"}, "locale": "en", "key": "k-1"}
+    assert deliver(**kwargs) is True
+    cache.clear()
+    assert deliver(**kwargs) is False
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].extra_headers["Message-ID"].startswith("<")
+
+
+def test_old_idempotency_keys_are_purged(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import SentEmail
+    from core.tasks import purge_sent_email_keys
+
+    old = SentEmail.objects.create(key="old", message_id="<a@b>")
+    SentEmail.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=31))
+    SentEmail.objects.create(key="new", message_id="<c@d>")
+    assert purge_sent_email_keys() == 1
+    assert list(SentEmail.objects.values_list("key", flat=True)) == ["new"]
