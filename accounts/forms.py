@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
+from core.forms import add_service_error
 
 from .models import USERNAME_MAX_LENGTH
 from .serializers import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
@@ -60,14 +61,7 @@ class ServiceErrorsMixin:
     """Show a ServiceError on the form: field errors on their fields, the rest on top."""
 
     def add_service_error(self, exc: ServiceError) -> None:
-        placed = False
-        for field, messages in (exc.errors or {}).items():
-            if field in self.fields:
-                for message in messages:
-                    self.add_error(field, message)
-                placed = True
-        if not placed:
-            self.add_error(None, str(exc.detail))
+        add_service_error(self, exc)
 
 
 class Form(ServiceErrorsMixin, forms.Form):

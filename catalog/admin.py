@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
+from core.forms import add_service_error
 from core.images import reencode_image
 
 from .covers import cover_url
@@ -45,8 +46,7 @@ class TitleAdminForm(forms.ModelForm):
                 {k: data[k] for k in ("name", "type", "release_year", "description") if k in data}, partial=True
             )
         except ServiceError as exc:
-            for field, messages in (exc.errors or {}).items():
-                self.add_error(field if field in self.fields else None, messages)
+            add_service_error(self, exc)
         return data
 
     def clean_cover(self):

@@ -26,13 +26,3 @@ class CoverForm(forms.Form):
         help_text=_("JPEG, PNG or WebP, up to 5 MB. It is resized to 600 pixels high."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-
-
-def add_service_error(form: forms.Form, exc) -> None:
-    """Show a service's error on the form: on its fields when it names them."""
-    placed = False
-    for field, messages in (exc.errors or {}).items():
-        form.add_error(field if field in form.fields else None, [str(m) for m in messages])
-        placed = True
-    if not placed:
-        form.add_error(None, str(exc.detail))

@@ -13,6 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import ServiceError
+from core.forms import add_service_error
 from core.pagination import page_for
 from reviews.forms import ReviewForm
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
@@ -21,7 +22,7 @@ from walks.selectors import title_walks
 
 from . import selectors, services
 from .covers import placeholder_svg
-from .forms import CoverForm, TitleForm, add_service_error
+from .forms import CoverForm, TitleForm
 from .models import TitleType
 from .permissions import can_curate
 

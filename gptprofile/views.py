@@ -13,7 +13,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import Gone, Invalid, RateLimited, ServiceError
+from core.errors import Gone, RateLimited, ServiceError
+from core.forms import add_service_error
 from core.ratelimit import client_ip
 
 from . import services
@@ -74,12 +75,8 @@ def profile_edit(request):
             )
         except Gone:
             return _invalid_link(request)
-        except Invalid as exc:
-            for field, messages in (exc.errors or {None: [exc.detail]}).items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
         except ServiceError as exc:
-            form.add_error(None, exc.detail)
+            add_service_error(form, exc)
         else:
             return _saved(request, result)
 
