@@ -529,6 +529,7 @@ def ensure_database(harness: Harness) -> dict:
     info = harness.fill_info()
     if info and not os.environ.get("CHAOS_FRESH"):
         log(f"reusing the filled database ({info['rows']['titles']:,} titles)")
+        harness.migrate()  # the code may have gained migrations since the fill
         return info
     for key, value in CHAOS_DEFAULT_SIZES.items():
         os.environ.setdefault(key, value)

@@ -142,15 +142,25 @@ def bench_markdown(results: dict) -> str:
         + ", ".join(f"{ceil[c]:.0f} req/s at {c}" for c in ceil if ceil[c])
         + ").\n"
     )
+    queries = results.get("queries", {})
     out.append(
-        "| Case | kind | 1 conn req/s | p50 | p99 | 32 conn req/s | p50 | p99 | ratio (1 / 32 conn) | target | verdict |"
+        "*Queries* = SQL statements of one request, and its time in SQL / in all, in ms, measured in-process "
+        "by `bench/queries.py` (Django test client, same settings and database; SQL times are whole milliseconds).\n"
     )
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    out.append(
+        "| Case | kind | queries (SQL / all ms) | 1 conn req/s | p50 | p99 | 32 conn req/s | p50 | p99 "
+        "| ratio (1 / 32 conn) | target | verdict |"
+    )
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for row in rows_eval:
         case = row["case"]
         label = case["label"] + (f" ({case['note'].strip('; ')})" if case.get("note") else "")
+        q = queries.get(case["key"])
+        q_txt = f"{q['queries']} ({q['sql_ms']:.0f} / {q['wall_ms']:.0f})" if q else ""
         if case.get("skipped"):
-            out.append(f"| {label} | {case['kind']} | | | | | | | | | not measured: {case['skipped'][:100]} |")
+            out.append(
+                f"| {label} | {case['kind']} | {q_txt} | | | | | | | | | not measured: {case['skipped'][:100]} |"
+            )
             continue
         cells = []
         for c in ("1", "32"):
@@ -174,7 +184,9 @@ def bench_markdown(results: dict) -> str:
             verdict += f" ({row['vs_page1']:.1f}x page 1)"
         elif "vs_page1" in row:
             verdict = verdict.replace("(limit 2x)", "(limit 2x)")
-        out.append(f"| {label} | {case['kind']} | " + " | ".join(cells) + f" | {ratio} | {target_txt} | {verdict} |")
+        out.append(
+            f"| {label} | {case['kind']} | {q_txt} | " + " | ".join(cells) + f" | {ratio} | {target_txt} | {verdict} |"
+        )
     out.append("")
     rec = results.get("recompute")
     if rec:
