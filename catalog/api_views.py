@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.pagination import paginated_response
+from core.pagination import PageNumberPagination, paginated_response
 from reviews.serializers import ReviewSerializer
 from walks.serializers import WalkSerializer
 
@@ -33,6 +33,9 @@ TITLE_DETAIL = inline_serializer(
 
 
 class TitleListCreate(APIView):
+    # Declares the paginated shape in the schema; paginated_response does the work.
+    pagination_class = PageNumberPagination
+
     def count_hint(self, queryset) -> int:
         return selectors.title_count(type=self._type, search=self._search, queryset=queryset)
 

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.models import TitleType
 from catalog.services import title_get
-from core.pagination import paginated_response
+from core.pagination import PageNumberPagination, paginated_response
 from walks.selectors import public_user
 
 from . import selectors, services
@@ -52,6 +52,9 @@ class ReviewDetail(APIView):
 
 
 class UserReviews(APIView):
+    # Declares the paginated shape in the schema; paginated_response does the work.
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         summary="A user's reviews, newest update first",
         parameters=[
@@ -68,6 +71,9 @@ class UserReviews(APIView):
 
 
 class TitleReviews(APIView):
+    # Declares the paginated shape in the schema; paginated_response does the work.
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         summary="A title's reviews: newest update first, or by rating",
         parameters=[

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.models import TitleType
 from catalog.services import title_get
-from core.pagination import paginated_response
+from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
 from .models import WalkState
@@ -54,6 +54,9 @@ class WalkDetail(APIView):
 
 
 class UserWalks(APIView):
+    # Declares the paginated shape in the schema; paginated_response does the work.
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         summary="A user's walks, newest update first",
         parameters=[
@@ -73,6 +76,9 @@ class UserWalks(APIView):
 
 
 class TitleWalks(APIView):
+    # Declares the paginated shape in the schema; paginated_response does the work.
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         summary="A title's walks, newest update first",
         parameters=[
