@@ -23,21 +23,6 @@ def client_for(request):
     return make
 
 
-@pytest.fixture
-def a():
-    return UserFactory(email="alice@example.com", username="alice")
-
-
-@pytest.fixture
-def b():
-    return UserFactory(email="bob@example.com", username="bob")
-
-
-@pytest.fixture
-def c():
-    return UserFactory(email="carol@example.com", username="carol")
-
-
 def assert_error(response, status, code):
     assert response.status_code == status, response.content
     body = response.json()

@@ -19,21 +19,6 @@ from .helpers import age, link, offer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def a():
-    return UserFactory(email="alice@example.com", username="alice")
-
-
-@pytest.fixture
-def b():
-    return UserFactory(email="bob@example.com", username="bob")
-
-
-@pytest.fixture
-def c():
-    return UserFactory(email="carol@example.com", username="carol")
-
-
 # --- creating an offer --------------------------------------------------------------------
 
 

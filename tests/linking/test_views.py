@@ -22,21 +22,6 @@ CONFIRM = "/link/"
 SETTINGS = "/settings/linked-accounts/"
 
 
-@pytest.fixture
-def a():
-    return UserFactory(email="alice@example.com", username="alice")
-
-
-@pytest.fixture
-def b():
-    return UserFactory(email="bob@example.com", username="bob")
-
-
-@pytest.fixture
-def c():
-    return UserFactory(email="carol@example.com", username="carol")
-
-
 def browser(user=None, **kwargs) -> Client:
     client = Client(**kwargs)
     if user is not None:
