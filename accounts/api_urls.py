@@ -19,5 +19,5 @@ urlpatterns = [
     path("auth/email/change", v.EmailChangeView.as_view(), name="api-auth-email-change"),
     path("user/@me", v.MeView.as_view(), name="api-user-me"),
     path("user/@me/avatar", v.AvatarView.as_view(), name="api-user-me-avatar"),
-    path("user/<int:pk>", v.PublicProfileView.as_view(), name="api-user"),
+    path("user/<id:pk>", v.PublicProfileView.as_view(), name="api-user"),
 ]

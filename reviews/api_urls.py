@@ -4,7 +4,7 @@ from . import api_views
 
 urlpatterns = [
     path("reviews", api_views.ReviewCreate.as_view(), name="api-reviews"),
-    path("reviews/<int:pk>", api_views.ReviewDetail.as_view(), name="api-review"),
-    path("user/<int:pk>/reviews", api_views.UserReviews.as_view(), name="api-user-reviews"),
-    path("titles/<int:pk>/reviews", api_views.TitleReviews.as_view(), name="api-title-reviews"),
+    path("reviews/<id:pk>", api_views.ReviewDetail.as_view(), name="api-review"),
+    path("user/<id:pk>/reviews", api_views.UserReviews.as_view(), name="api-user-reviews"),
+    path("titles/<id:pk>/reviews", api_views.TitleReviews.as_view(), name="api-title-reviews"),
 ]

@@ -4,6 +4,6 @@ from . import views
 
 app_name = "reviews"
 urlpatterns = [
-    path("titles/<int:pk>/review/", views.review_save, name="save"),
-    path("reviews/<int:pk>/delete/", views.review_delete, name="delete"),
+    path("titles/<id:pk>/review/", views.review_save, name="save"),
+    path("reviews/<id:pk>/delete/", views.review_delete, name="delete"),
 ]

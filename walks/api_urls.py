@@ -4,7 +4,7 @@ from . import api_views
 
 urlpatterns = [
     path("walks", api_views.WalkCreate.as_view(), name="api-walks"),
-    path("walks/<int:pk>", api_views.WalkDetail.as_view(), name="api-walk"),
-    path("user/<int:pk>/walks", api_views.UserWalks.as_view(), name="api-user-walks"),
-    path("titles/<int:pk>/walks", api_views.TitleWalks.as_view(), name="api-title-walks"),
+    path("walks/<id:pk>", api_views.WalkDetail.as_view(), name="api-walk"),
+    path("user/<id:pk>/walks", api_views.UserWalks.as_view(), name="api-user-walks"),
+    path("titles/<id:pk>/walks", api_views.TitleWalks.as_view(), name="api-title-walks"),
 ]

@@ -239,3 +239,9 @@ def test_old_idempotency_keys_are_purged(db):
     SentEmail.objects.create(key="new", message_id="<c@d>")
     assert purge_sent_email_keys() == 1
     assert list(SentEmail.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/titles/4617460285268343260050358272", "/titles/99999999999999999999999/"])
+def test_an_id_too_large_for_the_database_is_a_404(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 404

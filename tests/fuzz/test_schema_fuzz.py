@@ -30,20 +30,28 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 schema = SCHEMA
 
 
-@schema.parametrize()
-@schema.given(aim_at_real_row=st.booleans())
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    database=None,  # no .hypothesis/ directory in the working tree
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: failures are reported as found
-    suppress_health_check=list(HealthCheck),
-)
-def test_operation_never_fails_on_generated_input(case, aim_at_real_row, world):
+def fuzz_settings(max_examples: int):
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,  # no .hypothesis/ directory in the working tree
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: failures are reported as found
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def call_and_validate(case, *, aim_at_real_row: bool, world, headers) -> None:
     real_id = world.id_for(case.path)
     if aim_at_real_row and real_id is not None and case.path_parameters and "id" in case.path_parameters:
         case.path_parameters["id"] = real_id
-    case.call_and_validate(headers=world.headers, checks=CHECKS)
+    case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+@schema.parametrize()
+@schema.given(aim_at_real_row=st.booleans())
+@fuzz_settings(MAX_EXAMPLES)
+def test_operation_never_fails_on_generated_input(case, aim_at_real_row, world):
+    call_and_validate(case, aim_at_real_row=aim_at_real_row, world=world, headers=world.headers)
 
 
 # The person above is refused (403) by the curator, staff and machine-only
@@ -55,31 +63,13 @@ MACHINE = schema.include(path_regex=r"^/api/v1/(gpt/profile/init|staff|positions
 
 @PRIVILEGED.parametrize()
 @PRIVILEGED.given(aim_at_real_row=st.booleans())
-@settings(
-    max_examples=max(1, MAX_EXAMPLES // 2),
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz_settings(max(1, MAX_EXAMPLES // 2))
 def test_admin_operation_never_fails_on_generated_input(case, aim_at_real_row, world):
-    real_id = world.id_for(case.path)
-    if aim_at_real_row and real_id is not None and case.path_parameters and "id" in case.path_parameters:
-        case.path_parameters["id"] = real_id
-    case.call_and_validate(headers=world.admin_headers, checks=CHECKS)
+    call_and_validate(case, aim_at_real_row=aim_at_real_row, world=world, headers=world.admin_headers)
 
 
 @MACHINE.parametrize()
 @MACHINE.given(aim_at_real_row=st.booleans())
-@settings(
-    max_examples=max(1, MAX_EXAMPLES // 2),
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz_settings(max(1, MAX_EXAMPLES // 2))
 def test_machine_operation_never_fails_on_generated_input(case, aim_at_real_row, world):
-    real_id = world.id_for(case.path)
-    if aim_at_real_row and real_id is not None and case.path_parameters and "id" in case.path_parameters:
-        case.path_parameters["id"] = real_id
-    case.call_and_validate(headers=world.machine_headers, checks=CHECKS)
+    call_and_validate(case, aim_at_real_row=aim_at_real_row, world=world, headers=world.machine_headers)
