@@ -356,7 +356,7 @@ def phase_worker_kill(harness: Harness, *, mails: int, ack_delay: float, label: 
 
     # The worker starts first: it declares its queue, and the messages are then
     # routed to it (Redis drops messages to a queue nobody declared).
-    process = start_worker_with_queue(harness, label, queue, extra)
+    process = harness.start_celery(f"mailer-{label}", concurrency=2, queue=queue, **extra)
     subprocess.run(
         [PY, str(BENCH / "mailtool.py"), "send", run, str(mails), queue],
         cwd=ROOT,
@@ -379,7 +379,7 @@ def phase_worker_kill(harness: Harness, *, mails: int, ack_delay: float, label: 
         kills.append({"after_files": before, "at": time.time()})
         log(f"  SIGKILL after {before} files; restarting")
         time.sleep(1)
-        process = start_worker_with_queue(harness, label, queue, extra)
+        process = harness.start_celery(f"mailer-{label}", concurrency=2, queue=queue, **extra)
     started = time.monotonic()
     timeout = visibility + 120
     state = count()
@@ -397,38 +397,6 @@ def phase_worker_kill(harness: Harness, *, mails: int, ack_delay: float, label: 
     shutil.rmtree(mail_dir, ignore_errors=True)
     log(f"  {label}: {state}")
     return state
-
-
-def start_worker_with_queue(harness: Harness, label: str, queue: str, extra: dict[str, str]) -> subprocess.Popen:
-    name = f"mailer-{label}"
-    argv = [
-        str(Path(PY).parent / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "-P",
-        "prefork",
-        "-c",
-        "2",
-        "-Q",
-        queue,
-        "-n",
-        f"{name}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "INFO",
-    ]
-    process = harness._spawn(name, argv, harness.config.django_env(**extra))
-    deadline = time.monotonic() + 60
-    log_path = harness.logdir / f"{name}.log"
-    while time.monotonic() < deadline:
-        if " ready." in log_path.read_text(errors="replace").split("====")[-1]:
-            return process
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited: see {log_path}")
-        time.sleep(0.2)
-    raise RuntimeError(f"{name} did not become ready")
 
 
 def redis_count(harness: Harness, command: str, key: str) -> int:

@@ -287,7 +287,9 @@ class Harness:
         self.wait_http("/bench/ceiling", timeout=60)
         return process
 
-    def start_celery(self, name: str = "celery", *, concurrency: int = 1, **extra_env: str) -> subprocess.Popen:
+    def start_celery(
+        self, name: str = "celery", *, concurrency: int = 1, queue: str | None = None, **extra_env: str
+    ) -> subprocess.Popen:
         log(f"starting a Celery worker ({name})")
         argv = [
             str(BIN / "celery"),
@@ -298,6 +300,7 @@ class Harness:
             "prefork",
             "-c",
             str(concurrency),
+            *(["-Q", queue] if queue else []),
             "-n",
             f"{name}@%h",
             "--without-gossip",
