@@ -15,7 +15,6 @@ from .models import Title, TitleType
 SEARCH_MAX_LENGTH = 100
 COUNT_CACHE_SECONDS = 60
 SEARCH_COUNT_CACHE_SECONDS = 20
-LARGE_COUNT = 5000
 
 # Every ordering ends with the id in the same direction, so pages never
 # overlap or skip titles with equal keys; unrated titles come last both ways.
@@ -73,7 +72,8 @@ def title_list(*, type: str | None, search: str | None = None, ordering: str | N
     ordering = clean_ordering(ordering)
     qs = Title.objects.filter(type=type)
     if search:
-        # UPPER(name) LIKE UPPER('%...%'): served by the trigram index on PostgreSQL.
+        # type = ... AND UPPER(name) LIKE UPPER('%...%'): both served by one scan of
+        # the GIN index over (type, UPPER(name) gin_trgm_ops) on PostgreSQL.
         qs = qs.filter(name__icontains=search)
     return qs.order_by(*TITLE_ORDERINGS[ordering])
 
@@ -92,9 +92,11 @@ def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> 
 
     Counting a whole type means counting a quarter of the catalogue on every
     page view; that figure is cached briefly (and dropped when a title is
-    added, retyped or deleted). A search is counted exactly, unless it
-    matches so many titles that counting them is itself slow: such a count
-    is kept for a few seconds.
+    added, retyped or deleted). A search's count costs a second trigram scan
+    on every page of it, so it is kept for a few seconds too: someone paging
+    through results counts once. It is not dropped on writes (its key is
+    the search's), so a title added or renamed may be missing from the
+    count, and from the list's last page, for those seconds.
     """
     search = (search or "").strip()
     if search:
@@ -102,8 +104,7 @@ def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> 
         count = cache.get(key)
         if count is None:
             count = queryset.order_by().count()
-            if count >= LARGE_COUNT:
-                cache.set(key, count, SEARCH_COUNT_CACHE_SECONDS)
+            cache.set(key, count, SEARCH_COUNT_CACHE_SECONDS)
         return count
     key = _count_key(type)
     count = cache.get(key)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from catalog.models import Title, TitleType
+from catalog.selectors import _search_count_key, title_count, title_list
 from tests.conftest import jwt_client_for
 from tests.factories import UserFactory
 
@@ -407,11 +409,19 @@ def test_title_types_are_the_four_of_the_spec():
     assert set(TitleType.values) == {"game", "film", "series", "anime"}
 
 
-def test_a_search_matching_many_titles_keeps_its_count_briefly(auth_client, monkeypatch):
-    monkeypatch.setattr("catalog.selectors.LARGE_COUNT", 3)
+def test_a_search_keeps_its_count_briefly(auth_client, django_assert_num_queries):
     Title.objects.bulk_create(Title(name=f"Star {i}", type="film", release_year=2000) for i in range(3))
-    assert auth_client.get(URL, {"type": "film", "search": "star"}).json()["count"] == 3
+    films = title_list(type="film", search="star")
+    with django_assert_num_queries(1):
+        assert title_count(type="film", search="star", queryset=films) == 3
     TitleFactory(name="Star 4", type="film")
-    # a large count is reused for a few seconds; a small one is always exact
-    assert auth_client.get(URL, {"type": "film", "search": "STAR"}).json()["count"] == 3
-    assert auth_client.get(URL, {"type": "film", "search": "star 4"}).json()["count"] == 1
+    # every search's count is reused for a few seconds, however small, whatever
+    # the case and the spaces around it; per type and per search
+    with django_assert_num_queries(0):
+        assert title_count(type="film", search=" STAR ", queryset=films) == 3
+    with django_assert_num_queries(1):
+        assert title_count(type="game", search="star", queryset=title_list(type="game", search="star")) == 0
+    assert title_count(type="film", search="star 4", queryset=title_list(type="film", search="star 4")) == 1
+    assert auth_client.get(URL, {"type": "film", "search": "star"}).json()["count"] == 3
+    cache.delete(_search_count_key("film", "star"))
+    assert title_count(type="film", search="star", queryset=films) == 4
