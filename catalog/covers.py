@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from functools import cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 from xml.sax.saxutils import escape
 
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
 
 from .models import TitleType
@@ -30,17 +30,19 @@ NEUTRAL = ("#868e96", "#343a40")
 
 
 @cache
-def _placeholder_path(type: str, script_prefix: str, urlconf) -> str:
-    return reverse("catalog:cover_placeholder", kwargs={"type": type}, urlconf=urlconf)
+def _placeholder_path(type: str, script_prefix: str) -> str:
+    return reverse("catalog:cover_placeholder", kwargs={"type": type})
 
 
 def placeholder_url(*, type: str, name: str) -> str:
-    # Everything the image shows is in its URL (the type's label is translated).
-    query = urlencode({"n": name[:NAME_LIMIT], "l": get_language() or "en", "v": PLACEHOLDER_VERSION})
-    # reverse() for every title of a list was a sixth of the request; the path
-    # depends only on the type and on what reverse() reads besides (the
-    # script prefix and a per-request URLconf, constant in a deployment).
-    return f"{_placeholder_path(type, get_script_prefix(), get_urlconf())}?{query}"
+    """The placeholder's URL: everything the image shows is in it (the type's
+    label is translated, so the language is too)."""
+    # Built for every title of every list, so built cheaply: reverse() once
+    # per type (the URLconf is fixed; the script prefix, which reverse()
+    # also reads, is part of the cache key), and the query string by hand,
+    # the same bytes as urlencode({"n": ..., "l": ..., "v": ...}).
+    path = _placeholder_path(type, get_script_prefix())
+    return f"{path}?n={quote_plus(name[:NAME_LIMIT])}&l={quote_plus(get_language() or 'en')}&v={PLACEHOLDER_VERSION}"
 
 
 def cover_url(title) -> str:
