@@ -246,7 +246,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# Publishing from a request gives up fast when the broker is down (a refused
+# connection fails in ~1 ms; the defaults spent 0.6 s in retries), and
+# core.broker then stops trying for a few seconds. One retry on a fresh
+# connection still covers a pooled connection that went stale with a Redis
+# restart. The worker's own reconnecting is separate
+# (broker_connection_max_retries) and unchanged.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "max_retries": 0,  # connecting: one attempt per publish attempt
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "reconcile-title-ratings": {

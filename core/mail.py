@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from . import broker
 from .errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -107,8 +108,9 @@ def send_later(
 
     def enqueue() -> None:
         try:
-            send_email.apply_async(kwargs=kwargs, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2})
-        except (BrokerError, OSError) as exc:
+            # Fails at once while the broker is known to be down (core.broker).
+            broker.enqueue(send_email, kwargs=kwargs)
+        except (broker.BrokerUnavailable, BrokerError, OSError) as exc:
             logger.error("could not queue e-mail %s: %s", template, exc)
             raise Unavailable(
                 _("We could not send the e-mail right now. Please try again in a minute."), code="email_unavailable"

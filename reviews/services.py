@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from catalog.models import Title
+from core import broker
 from core.errors import Invalid, NotFound
 from walks.services import title_for_write
 
@@ -56,10 +57,13 @@ def _recompute_on_commit(title_id: int) -> None:
     def enqueue() -> None:
         from .tasks import recompute_title_rating
 
-        recompute_title_rating.delay(title_id)
+        try:
+            broker.enqueue(recompute_title_rating, args=(title_id,))
+        except broker.BrokerUnavailable:
+            # A broker outage must not turn a saved review into an error page
+            # or a slow one: the hourly reconcile_all_ratings repairs the rating.
+            logger.info("rating of title %s left to the reconciliation: broker unavailable", title_id)
 
-    # robust: a broker outage must not turn a saved review into an error
-    # page; the periodic reconcile repairs the rating later.
     transaction.on_commit(enqueue, robust=True)
 
 

@@ -1,0 +1,75 @@
+"""Versioned entries in the shared cache.
+
+A *scope* (``"catalog:titles:game"``, ``"walks:user:42"``) has a version in
+the cache, and every entry cached under the scope is stored together with
+the version it was computed at. :func:`bump` gives the scope a new version,
+which makes all of its entries stale at once without knowing their keys.
+
+A read is one round trip (the version and the entry in one ``get_many``).
+Versions are random tokens rather than counters, so a version that the
+cache evicted or lost in a restart can never be reborn with a value some
+stale entry still carries. When the cache is down every read computes the
+value afresh: a cache outage slows pages down, it does not break them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+_MISSING = object()
+
+
+def _version_key(scope: str) -> str:
+    return f"v:{scope}"
+
+
+def _new_version() -> str:
+    return secrets.token_hex(6)
+
+
+def cache_key(scope: str, *parts: object) -> str:
+    """A key under ``scope`` for ``parts`` (hashed, so any text is safe in it)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f"e:{scope}:{digest}"
+
+
+def cached(scope: str, key: str, compute: Callable[[], T], *, timeout: int) -> T:
+    """The value cached under ``key`` if it was computed at ``scope``'s
+    current version; otherwise ``compute()``, stored for ``timeout`` seconds."""
+    version_key = _version_key(scope)
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
+    entry = found.get(key, _MISSING)
+    if version is not None and entry is not _MISSING and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if version is None:
+        version = _new_version()
+        if not cache.add(version_key, version, timeout=None):
+            # Someone else started the scope (or bumped it) meanwhile: store
+            # nothing rather than risk tagging this value with a wrong version.
+            return value
+    cache.set(key, (version, value), timeout)
+    return value
+
+
+def bump(*scopes: str) -> None:
+    """Make every entry cached under ``scopes`` stale (call it after the
+    write that changed them has committed)."""
+    cache.set_many({_version_key(scope): _new_version() for scope in scopes}, timeout=None)
+
+
+def request_cache_key(scope: str, request) -> str:
+    """A key for what ``request`` is answered with under ``scope``: its path
+    and query, and what else the answer depends on (the host and scheme in
+    pagination links, the language in placeholder cover URLs)."""
+    from django.utils.translation import get_language
+
+    return cache_key(scope, request.scheme, request.get_host(), get_language(), request.get_full_path())
