@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +12,7 @@ from core.images import reencode_image
 
 from .covers import cover_url
 from .models import Title
-from .selectors import title_count_forget
-from .services import COVER_MAX_SIDE, clean_title_fields
+from .services import COVER_MAX_SIDE, clean_title_fields, title_lists_changed
 
 
 class DecadeFilter(admin.SimpleListFilter):
@@ -99,13 +99,15 @@ class TitleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        title_count_forget(*{obj.type, form.initial.get("type", obj.type)})
+        types = {obj.type, form.initial.get("type", obj.type)}
+        transaction.on_commit(lambda: title_lists_changed(*types))
 
     def delete_model(self, request, obj):
+        type_ = obj.type
         super().delete_model(request, obj)
-        title_count_forget(obj.type)
+        transaction.on_commit(lambda: title_lists_changed(type_))
 
     def delete_queryset(self, request, queryset):
         types = set(queryset.values_list("type", flat=True).distinct())
         super().delete_queryset(request, queryset)
-        title_count_forget(*types)
+        transaction.on_commit(lambda: title_lists_changed(*types))

@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.cache import cached, request_cache_key
 from core.pagination import PageNumberPagination, paginated_response
 from reviews.serializers import ReviewSerializer
 from walks.serializers import WalkSerializer
@@ -21,6 +22,8 @@ def _title_payload(request, title, walk=None, review=None) -> dict:
     data["review"] = ReviewSerializer(review).data if review is not None else None
     return data
 
+
+LIST_CACHE_SECONDS = 600
 
 TITLE_DETAIL = inline_serializer(
     "TitleDetail",
@@ -56,7 +59,15 @@ class TitleListCreate(APIView):
             type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
         )
         self._type, self._search = params.get("type"), params.get("search")
-        return paginated_response(request, queryset, TitleSerializer, view=self)
+        # The same for every caller; computed again once a title of the type changes.
+        scope = services.title_list_scope(self._type)
+        data = cached(
+            scope,
+            request_cache_key(scope, request),
+            lambda: paginated_response(request, queryset, TitleSerializer, view=self).data,
+            timeout=LIST_CACHE_SECONDS,
+        )
+        return Response(data)
 
     @extend_schema(summary="Add a title (curators)", request=TitleInSerializer, responses={201: TITLE_DETAIL})
     def post(self, request):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.cache import bump
 from core.errors import Invalid, NotFound
 from core.images import reencode_image
 
@@ -66,6 +67,20 @@ def clean_title_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
     return out
 
 
+def title_list_scope(type: str) -> str:
+    """The cache scope of the lists of titles of ``type`` (see core.cache)."""
+    return f"catalog:titles:{type}"
+
+
+def title_lists_changed(*types: str, counts: bool = True) -> None:
+    """Titles of ``types`` were written and committed: their cached lists are
+    stale, and so are their counts unless only ratings changed."""
+    types = tuple(t for t in types if t)
+    if counts:
+        title_count_forget(*types)
+    bump(*(title_list_scope(t) for t in types))
+
+
 def title_get(*, pk: int) -> Title:
     try:
         return Title.objects.get(pk=pk)
@@ -78,7 +93,7 @@ def title_create(*, actor, **fields: Any) -> Title:
     catalog_permission_check(user=actor, action="add")
     values = clean_title_fields(fields, partial=False)
     title = Title.objects.create(**values)
-    transaction.on_commit(lambda: title_count_forget(title.type))
+    transaction.on_commit(lambda: title_lists_changed(title.type))
     return title
 
 
@@ -91,7 +106,9 @@ def title_update(*, actor, title: Title, **fields: Any) -> Title:
         setattr(title, key, value)
     title.save(update_fields=[*values, "updated_at"])
     if title.type != old_type:
-        transaction.on_commit(lambda: title_count_forget(old_type, title.type))
+        transaction.on_commit(lambda: title_lists_changed(old_type, title.type))
+    else:
+        transaction.on_commit(lambda: title_lists_changed(title.type, counts=False))
     return title
 
 
@@ -102,6 +119,7 @@ def title_set_cover(*, actor, title: Title, upload) -> Title:
     old = title.cover.name if title.cover else ""
     title.cover.save(content.name, content, save=False)
     title.save(update_fields=["cover", "updated_at"])
+    transaction.on_commit(lambda: title_lists_changed(title.type, counts=False))
     if old:
         storage = title.cover.storage
         transaction.on_commit(lambda: storage.delete(old))
@@ -113,11 +131,14 @@ def title_delete(*, actor, title: Title) -> None:
     catalog_permission_check(user=actor, action="delete")
     cover = title.cover.name if title.cover else ""
     storage = title.cover.storage
-    type_ = title.type
+    type_, pk = title.type, title.pk
     title.delete()  # walks and reviews go with it
 
     def after():
-        title_count_forget(type_)
+        from reviews.selectors import title_reviews_scope
+
+        title_lists_changed(type_)
+        bump(title_reviews_scope(pk))
         if cover:
             storage.delete(cover)
 

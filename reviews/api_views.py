@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.models import TitleType
 from catalog.services import title_get
+from core.cache import cached, request_cache_key
 from core.pagination import PageNumberPagination, paginated_response
 from walks.selectors import public_user
 
@@ -17,6 +18,11 @@ from .serializers import (
     ReviewWithTitleSerializer,
     ReviewWithUserSerializer,
 )
+
+
+# A list is computed again as soon as one of its reviews changes; what it
+# embeds from other rows (a title's rating, an author's name) may lag this long.
+LIST_CACHE_SECONDS = 60
 
 
 def _with_title(request, review):
@@ -66,8 +72,13 @@ class UserReviews(APIView):
     )
     def get(self, request, pk: int):
         queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
-        public_user(pk=pk)
-        return paginated_response(request, queryset, ReviewWithTitleSerializer)
+
+        def page() -> dict:
+            public_user(pk=pk)
+            return paginated_response(request, queryset, ReviewWithTitleSerializer).data
+
+        scope = selectors.user_reviews_scope(pk)
+        return Response(cached(scope, request_cache_key(scope, request), page, timeout=LIST_CACHE_SECONDS))
 
 
 class TitleReviews(APIView):
@@ -85,5 +96,10 @@ class TitleReviews(APIView):
     )
     def get(self, request, pk: int):
         queryset = selectors.title_reviews(title_id=pk, ordering=request.query_params.get("ordering"))
-        title_get(pk=pk)
-        return paginated_response(request, queryset, ReviewWithUserSerializer)
+
+        def page() -> dict:
+            title_get(pk=pk)
+            return paginated_response(request, queryset, ReviewWithUserSerializer).data
+
+        scope = selectors.title_reviews_scope(pk)
+        return Response(cached(scope, request_cache_key(scope, request), page, timeout=LIST_CACHE_SECONDS))

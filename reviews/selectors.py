@@ -17,6 +17,16 @@ TITLE_REVIEW_ORDERINGS = {
 }
 
 
+def title_reviews_scope(title_id: int) -> str:
+    """The cache scope of a title's lists of reviews (see core.cache)."""
+    return f"reviews:title:{title_id}"
+
+
+def user_reviews_scope(user_id: int) -> str:
+    """The cache scope of a user's lists of reviews (see core.cache)."""
+    return f"reviews:user:{user_id}"
+
+
 def title_reviews(*, title_id: int, ordering: str | None = None) -> QuerySet[Review]:
     """A title's reviews with their authors: newest update first, or by rating."""
     ordering = clean_ordering(ordering, choices=TITLE_REVIEW_ORDERINGS, default="-updated_at")

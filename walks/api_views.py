@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.models import TitleType
 from catalog.services import title_get
+from core.cache import cached, request_cache_key
 from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
@@ -17,6 +18,11 @@ from .serializers import (
     WalkWithTitleSerializer,
     WalkWithUserSerializer,
 )
+
+
+# A user's lists are computed again as soon as one of their walks changes;
+# what they embed from the titles (a rating, a name) may lag this long.
+LIST_CACHE_SECONDS = 60
 
 
 class WalkCreate(APIView):
@@ -71,8 +77,13 @@ class UserWalks(APIView):
         queryset = selectors.user_walks(
             user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
         )
-        selectors.public_user(pk=pk)
-        return paginated_response(request, queryset, WalkWithTitleSerializer)
+
+        def page() -> dict:
+            selectors.public_user(pk=pk)
+            return paginated_response(request, queryset, WalkWithTitleSerializer).data
+
+        scope = selectors.user_walks_scope(pk)
+        return Response(cached(scope, request_cache_key(scope, request), page, timeout=LIST_CACHE_SECONDS))
 
 
 class TitleWalks(APIView):

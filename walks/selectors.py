@@ -25,6 +25,12 @@ USER_BRIEF = ("user__id", "user__profile__user_id", "user__profile__username", "
 WALK_FIELDS = ("id", "state", "created_at", "updated_at", "user_id", "title_id")
 
 
+def user_walks_scope(user_id: int) -> str:
+    """The cache scope of what is cached about a user's walks (see core.cache);
+    walks.services bumps it whenever one of the user's walks changes."""
+    return f"walks:user:{user_id}"
+
+
 def public_user(*, pk: int):
     """An active user with their profile, for public pages and lists; 404 otherwise."""
     user = (
