@@ -17,7 +17,6 @@ from core.cache import bump, cache_key, cached
 from .models import ServiceToken
 from .service_tokens import service_token_authenticate
 
-
 # Every API call loads its user; the cached copy is dropped whenever the
 # user row is saved (see user_saved), so deactivation and password changes
 # take effect at once. The timeout only bounds a write that bypassed save().

@@ -19,7 +19,6 @@ from .serializers import (
     ReviewWithUserSerializer,
 )
 
-
 # A list is computed again as soon as one of its reviews changes; what it
 # embeds from other rows (a title's rating, an author's name) may lag this long.
 LIST_CACHE_SECONDS = 60

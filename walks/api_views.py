@@ -19,7 +19,6 @@ from .serializers import (
     WalkWithUserSerializer,
 )
 
-
 # A user's lists are computed again as soon as one of their walks changes;
 # what they embed from the titles (a rating, a name) may lag this long.
 LIST_CACHE_SECONDS = 60
