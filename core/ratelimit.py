@@ -1,15 +1,18 @@
 """Fixed-window counters in the shared cache.
 
 Every worker process sees the same counters because they live in the
-project's cache (Redis in production, a file cache when embedded). When the
-cache is down the counters read as empty: limits fail open rather than
-turning a cache outage into a site outage, and the outage is logged.
+project's cache (Redis in production, a file cache when embedded). While the
+cache is down (django-redis with IGNORE_EXCEPTIONS answers ``None`` instead
+of raising), events are counted in this process's memory instead, so a limit
+still holds per process: at most ``limit`` × processes across the site,
+rather than no limit at all. A cache outage is never a site outage.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -18,6 +21,49 @@ from django.core.cache import cache
 from .errors import RateLimited
 
 logger = logging.getLogger(__name__)
+
+
+class _LocalCounters:
+    """Counters of this process, used while the shared cache is unavailable."""
+
+    MAX_KEYS = 10_000  # bounded memory whatever the traffic
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at, monotonic)
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            count, expires = self._counts.get(key, (0, 0.0))
+            return count if expires > time.monotonic() else 0
+
+    def incr(self, key: str, ttl: float) -> int:
+        now = time.monotonic()
+        with self._lock:
+            count, expires = self._counts.get(key, (0, 0.0))
+            if expires <= now:
+                count, expires = 0, now + ttl
+                if len(self._counts) >= self.MAX_KEYS:
+                    self._prune(now)
+            self._counts[key] = (count + 1, expires)
+            return count + 1
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def _prune(self, now: float) -> None:
+        self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+        if len(self._counts) >= self.MAX_KEYS:  # all live: keep the newer half
+            newest = sorted(self._counts.items(), key=lambda kv: kv[1][1])[len(self._counts) // 2 :]
+            self._counts = dict(newest)
+
+
+_local = _LocalCounters()
 
 
 @dataclass(frozen=True)
@@ -35,24 +81,31 @@ class Limit:
         return f"rl:{self.scope}:{digest}:{bucket}", retry_after
 
     def count(self, ident: str) -> int:
+        # The local part is zero unless the cache was down during this window;
+        # then it holds the events the shared counter missed.
         key, _ = self._key(ident)
-        value = cache.get(key)
-        return int(value or 0)
+        return int(cache.get(key) or 0) + _local.get(key)
 
     def hit(self, ident: str) -> int:
         """Record one event and return how many the window now holds."""
         key, _ = self._key(ident)
-        if cache.add(key, 1, self.window + 1):
-            return 1
-        try:
-            value = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, self.window + 1)
-            return 1
-        if value is None:  # cache unavailable (django-redis IGNORE_EXCEPTIONS)
-            logger.warning("rate limit %s not enforced: cache unavailable", self.scope)
-            return 0
-        return int(value)
+        added = cache.add(key, 1, self.window + 1)
+        if added:
+            value = 1
+        elif added is None:  # cache unavailable (django-redis IGNORE_EXCEPTIONS)
+            value = None
+        else:
+            try:
+                value = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                added = cache.add(key, 1, self.window + 1)
+                value = None if added is None else 1
+        if value is None:
+            local = _local.incr(key, self.window + 1)
+            if local == 1:
+                logger.warning("rate limit %s counted in this process only: cache unavailable", self.scope)
+            return local
+        return int(value) + _local.get(key)
 
     def is_exceeded(self, ident: str) -> bool:
         return self.count(ident) >= self.limit
@@ -60,6 +113,7 @@ class Limit:
     def reset(self, ident: str) -> None:
         key, _ = self._key(ident)
         cache.delete(key)
+        _local.delete(key)
 
     def retry_after(self, ident: str) -> int:
         return self._key(ident)[1]
