@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Title
+from core.cache import bump
 from core.errors import Invalid, NotFound
 
 from .models import Walk, WalkState
@@ -29,6 +30,17 @@ def clean_id(value, *, field: str) -> int:
     return value
 
 
+def user_walks_scope(user_id: int) -> str:
+    """The cache scope of what is cached about a user's walks (see
+    core.cache): their counts and lists. Every service here that writes one
+    of the user's walks bumps it once the write has committed."""
+    return f"walks:user:{user_id}"
+
+
+def _user_walks_changed(user_id: int) -> None:
+    transaction.on_commit(lambda: bump(user_walks_scope(user_id)))
+
+
 def title_for_write(*, title_id) -> Title:
     """The title a walk or review is about; unknown ids are a 400 on the ``title_id`` field."""
     title_id = clean_id(title_id, field="title_id")
@@ -44,7 +56,9 @@ def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
     """Create the user's walk of the title or set the state of the one they have."""
     state = clean_state(state)
     title = title_for_write(title_id=title_id)
-    return Walk.objects.update_or_create(user=user, title=title, defaults={"state": state})
+    walk, created = Walk.objects.update_or_create(user=user, title=title, defaults={"state": state})
+    _user_walks_changed(user.pk)
+    return walk, created
 
 
 def _own_walk(*, user, walk_id: int) -> Walk:
@@ -61,15 +75,19 @@ def walk_update(*, user, walk_id: int, state: str) -> Walk:
     walk = _own_walk(user=user, walk_id=walk_id)
     walk.state = state
     walk.save(update_fields=["state", "updated_at"])
+    _user_walks_changed(user.pk)
     return walk
 
 
 @transaction.atomic
 def walk_delete(*, user, walk_id: int) -> None:
     _own_walk(user=user, walk_id=walk_id).delete()
+    _user_walks_changed(user.pk)
 
 
 @transaction.atomic
 def walk_delete_for_title(*, user, title_id: int) -> bool:
     deleted, _ = Walk.objects.filter(user=user, title_id=title_id).delete()
+    if deleted:
+        _user_walks_changed(user.pk)
     return bool(deleted)

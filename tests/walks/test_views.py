@@ -80,7 +80,12 @@ def test_profile_query_count(member_client, django_assert_max_num_queries, n):
     with django_assert_max_num_queries(12):
         response = member_client.get(f"/u/{person.pk}/")
     assert response.status_code == 200
-    with django_assert_max_num_queries(9):
+    # the same without the counts by type, which are cached now
+    with django_assert_max_num_queries(11) as queries:
+        assert member_client.get(f"/u/{person.pk}/").status_code == 200
+    assert not [q for q in queries.captured_queries if 'COUNT("walks_walk"."id")' in q["sql"]]
+    # session, user, profile (layout); the person; the type's walks count + page; reviews count + page
+    with django_assert_max_num_queries(8):
         response = member_client.get(f"/u/{person.pk}/", {"type": "film", "rtype": "film"})
     assert response.content.decode().count("title-card--walk") == min(n, 24)
 
