@@ -6,8 +6,11 @@
 3. PostgreSQL stopped for 10 s under load, then started: 503 (never 500)
    while it is down, recovery without restarting gunicorn.
 4. A Celery worker killed (SIGKILL) while it sends e-mails, then restarted:
-   every e-mail delivered exactly once? And after reviews.tasks.reconcile_all_ratings
-   no title's rating differs from the mean of its reviews.
+   every e-mail delivered exactly once by a provider that deduplicates by the
+   idempotency key (the file backend does, as Resend does;
+   BENCH_MAIL_IDEMPOTENT=0 for one that does not: at least once)? And after
+   reviews.tasks.reconcile_all_ratings no title's rating differs from the mean
+   of its reviews.
 
 Uses our own PostgreSQL and Redis (bench/harness.py), never the shared ones;
 reuses the benchmark's filled database when there is one (CHAOS_FRESH=1 fills
@@ -15,7 +18,8 @@ anew with the BENCH_* sizes, defaulting to a 200,000-title catalogue here).
 
 Environment: CHAOS_STEADY (60), CHAOS_CONNECTIONS (64), CHAOS_REDIS_DOWN (20),
 CHAOS_PG_DOWN (10), CHAOS_MAILS (300), BENCH_VISIBILITY_TIMEOUT (30),
-CHAOS_ONLY ("steady,redis,postgres,worker"), BENCH_KEEP_SERVICES, BENCH_NO_REPORT.
+CHAOS_ONLY ("steady,redis,postgres,worker"), BENCH_MAIL_IDEMPOTENT (1), BENCH_KEEP_SERVICES,
+BENCH_NO_REPORT.
 """
 
 from __future__ import annotations
@@ -339,6 +343,7 @@ def phase_worker_kill(harness: Harness, *, mails: int, ack_delay: float, label: 
         "EMAIL_FILE_PATH": str(mail_dir),
         "BENCH_MAIL_SEND_DELAY": os.environ.get("BENCH_MAIL_SEND_DELAY", "0.05"),
         "BENCH_MAIL_ACK_DELAY": str(ack_delay),
+        "BENCH_MAIL_IDEMPOTENT": os.environ.get("BENCH_MAIL_IDEMPOTENT", "1"),
         "BENCH_VISIBILITY_TIMEOUT": str(visibility),
     }
     log(f"phase: worker kill ({label}): {mails} e-mails, provider answer {ack_delay}s after accepting")
@@ -393,6 +398,7 @@ def phase_worker_kill(harness: Harness, *, mails: int, ack_delay: float, label: 
     state["kills"] = len(kills)
     state["visibility_timeout"] = visibility
     state["ack_delay"] = ack_delay
+    state["provider_deduplicates"] = extra["BENCH_MAIL_IDEMPOTENT"] != "0"
     harness.stop(f"mailer-{label}")
     shutil.rmtree(mail_dir, ignore_errors=True)
     log(f"  {label}: {state}")

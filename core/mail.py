@@ -7,14 +7,18 @@ calls :func:`deliver`. Templates live in ``templates/email/``: for a name N,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import sys
+import tempfile
 import time
 import uuid
 from typing import Any
 
+from anymail.backends.resend import EmailBackend as AnymailResendBackend
+from anymail.backends.resend import ResendPayload
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
@@ -30,26 +34,99 @@ from .errors import Unavailable
 logger = logging.getLogger(__name__)
 
 
+# Carries deliver()'s idempotency key to the backend: providers that
+# deduplicate by key get it from here (see ResendEmailBackend), and so does
+# the file backend below.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
 class FileAndConsoleEmailBackend(FileEmailBackend):
     """The embedded default: every message is a file under ``EMAIL_FILE_PATH``
-    and a short notice on the console saying where it went."""
+    and a short notice on the console saying where it went.
 
-    def _get_filename(self):
-        if self._fname is None:
-            # Sortable by time, unique across processes and messages.
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            self._fname = os.path.join(
-                self.file_path, f"{stamp}-{time.time_ns() % 10**9:09d}-{uuid.uuid4().hex[:8]}.eml"
-            )
-        return self._fname
+    Idempotent like a provider that honours idempotency keys: a message with
+    an ``Idempotency-Key`` header is accepted once, and sending it again (a
+    task redelivered after its worker died between the send and recording
+    it) writes nothing. The key is claimed atomically by a hard link
+    ``.keys/<sha256 of key>`` to the message's file; the visible file's name
+    is derived from that inode (its time, the key's hash), so every attempt,
+    even one after a crash between claiming and publishing, produces the
+    same single file.
+    """
 
     def send_messages(self, email_messages):
+        if not email_messages:
+            return 0
         sent = 0
         for message in email_messages:
-            self._fname = None
-            sent += super().send_messages([message])
-            print(f"[mail] to {', '.join(message.to)}: {message.subject} -> {self._fname}", file=sys.stderr)
+            try:
+                path, new = self._accept(message)
+            except Exception:
+                if not self.fail_silently:
+                    raise
+                continue
+            sent += 1
+            note = "" if new else " (already accepted with this key; not written again)"
+            print(f"[mail] to {', '.join(message.to)}: {message.subject} -> {path}{note}", file=sys.stderr)
         return sent
+
+    def _write_temp(self, message) -> str:
+        fd, tmp = tempfile.mkstemp(dir=self.file_path, prefix=".tmp-", suffix=".part")
+        with os.fdopen(fd, "wb") as stream:
+            self.stream = stream
+            try:
+                self.write_message(message)
+            finally:
+                self.stream = None
+        return tmp
+
+    def _accept(self, message) -> tuple[str, bool]:
+        """Write ``message``; return its file and whether this call wrote it."""
+        key = message.extra_headers.get(IDEMPOTENCY_HEADER)
+        tmp = self._write_temp(message)
+        try:
+            if not key:
+                stamp = time.strftime("%Y%m%d-%H%M%S")
+                path = os.path.join(self.file_path, f"{stamp}-{time.time_ns() % 10**9:09d}-{uuid.uuid4().hex[:8]}.eml")
+                os.rename(tmp, path)
+                return path, True
+            digest = hashlib.sha256(key.encode()).hexdigest()
+            keys = os.path.join(self.file_path, ".keys")
+            os.makedirs(keys, exist_ok=True)
+            claim = os.path.join(keys, digest)
+            try:
+                os.link(tmp, claim)
+                new = True
+            except FileExistsError:
+                new = False
+            ns = os.stat(claim).st_mtime_ns
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(ns / 1e9))
+            path = os.path.join(self.file_path, f"{stamp}-{ns % 10**9:09d}-{digest[:8]}.eml")
+            with contextlib.suppress(FileExistsError):  # published by an earlier attempt
+                os.link(claim, path)
+            return path, new
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+class _ResendPayload(ResendPayload):
+    def set_extra_headers(self, headers):
+        key = headers.pop(IDEMPOTENCY_HEADER, None)
+        if key:
+            # Resend deduplicates by the HTTP header of POST /emails (24 h);
+            # the same name among the message's headers would do nothing.
+            self.headers["Idempotency-Key"] = key
+        super().set_extra_headers(headers)
+
+
+class ResendEmailBackend(AnymailResendBackend):
+    """anymail's Resend backend, with ``deliver()``'s idempotency key sent as
+    Resend's ``Idempotency-Key`` request header, so that a message sent again
+    after a worker crash is not delivered twice."""
+
+    def build_message_payload(self, message, defaults):
+        return _ResendPayload(message, defaults, self)
 
 
 def render_message(*, template: str, to: list[str], context: dict[str, Any], locale: str) -> EmailMultiAlternatives:
@@ -67,10 +144,13 @@ def deliver(*, template: str, to: list[str], context: dict[str, Any], locale: st
     """Render and send one message unless the message with this idempotency
     ``key`` was already sent. Returns whether it sent.
 
-    At least once, not exactly once: a worker that dies after the provider
-    accepted the message and before the key is recorded sends it again when
-    the task is redelivered, with the same Message-ID, which lets the
-    provider and the recipient's server drop the copy.
+    A worker that dies after the provider accepted the message and before
+    the key is recorded sends it again when the task is redelivered. The
+    message carries the key (``Idempotency-Key``) and a Message-ID derived
+    from it: a provider that deduplicates by key (the file backend,
+    :class:`ResendEmailBackend`) drops the copy, which makes it exactly once;
+    with any other it is at least once, and the recipient's server may drop
+    the copy by its Message-ID.
     """
     from .models import SentEmail
 
@@ -81,6 +161,7 @@ def deliver(*, template: str, to: list[str], context: dict[str, Any], locale: st
     domain = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0] or "walks.localhost"
     message_id = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
     message.extra_headers["Message-ID"] = message_id
+    message.extra_headers[IDEMPOTENCY_HEADER] = key
     message.send()
     SentEmail.objects.get_or_create(key=key, defaults={"message_id": message_id})
     return True

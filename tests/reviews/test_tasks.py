@@ -197,7 +197,12 @@ def test_a_review_on_the_real_worker_path(celery_worker_process, monkeypatch):
     """The service's own on_commit enqueue reaches a real worker (sent to the worker's queue)."""
     worker = celery_worker_process
     task = tasks.recompute_title_rating
-    monkeypatch.setattr(task, "delay", lambda title_id: task.apply_async((title_id,), queue=worker.queue))
+    apply_async = task.apply_async
+
+    def to_the_workers_queue(args=(), kwargs=None, **options):
+        return apply_async(args=args, kwargs=kwargs, **{**options, "queue": worker.queue})
+
+    monkeypatch.setattr(task, "apply_async", to_the_workers_queue)
     title = TitleFactory()
     people = [UserFactory(password=None) for _ in range(3)]
     for person, rating in zip(people, (42, 58, 71), strict=True):
