@@ -17,11 +17,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from catalog.models import Title
+from catalog.services import title_lists_changed
 from core import broker
+from core.cache import bump
 from core.errors import Invalid, NotFound
 from walks.services import title_for_write
 
 from .models import RATING_MAX, RATING_MIN, Review
+from .selectors import title_reviews_scope, user_reviews_scope
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,11 @@ def _recompute_on_commit(title_id: int) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
+def _lists_changed_on_commit(*, title_id: int, user_id: int | None = None) -> None:
+    scopes = [title_reviews_scope(title_id), *([user_reviews_scope(user_id)] if user_id else [])]
+    transaction.on_commit(lambda: bump(*scopes))
+
+
 @transaction.atomic
 def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET) -> tuple[Review, bool]:
     """Create the user's review of the title, or update the one they have.
@@ -80,6 +88,7 @@ def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET)
     title = title_for_write(title_id=title_id)
     review, created = Review.objects.update_or_create(user=user, title=title, defaults=defaults)
     _recompute_on_commit(title.pk)
+    _lists_changed_on_commit(title_id=title.pk, user_id=user.pk)
     return review, created
 
 
@@ -102,6 +111,7 @@ def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None
         setattr(review, key, value)
     review.save(update_fields=[*values, "updated_at"])
     _recompute_on_commit(review.title_id)
+    _lists_changed_on_commit(title_id=review.title_id, user_id=user.pk)
     return review
 
 
@@ -111,12 +121,14 @@ def review_delete(*, user, review_id: int) -> None:
     title_id = review.title_id
     review.delete()
     _recompute_on_commit(title_id)
+    _lists_changed_on_commit(title_id=title_id, user_id=user.pk)
 
 
 def review_changed_elsewhere(*, title_ids) -> None:
     """Reviews were written outside these services (the admin): recompute on commit."""
     for title_id in set(title_ids):
         _recompute_on_commit(title_id)
+        _lists_changed_on_commit(title_id=title_id)
 
 
 def _rating_expressions() -> dict[str, Any]:
@@ -141,9 +153,12 @@ def title_rating_recompute(*, title_id: int) -> bool:
     reviews leave the rating exactly equal to the mean. Returns whether the
     title exists.
     """
-    if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
+    type_ = Title.objects.select_for_update().filter(pk=title_id).values_list("type", flat=True).first()
+    if type_ is None:
         return False
-    return bool(Title.objects.filter(pk=title_id).update(**_rating_expressions()))
+    Title.objects.filter(pk=title_id).update(**_rating_expressions())
+    transaction.on_commit(lambda: title_lists_changed(type_, counts=False))
+    return True
 
 
 def title_ratings_reconcile(*, batch_size: int = 1000) -> int:

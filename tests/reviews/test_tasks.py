@@ -54,12 +54,20 @@ def test_recompute_does_not_touch_updated_at():
 
 
 @pytest.mark.django_db
-def test_each_write_enqueues_one_recompute_on_commit(django_capture_on_commit_callbacks):
+def test_each_write_enqueues_one_recompute_on_commit(django_capture_on_commit_callbacks, monkeypatch):
     title = TitleFactory()
     user = UserFactory()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    enqueued = []
+    apply_async = tasks.recompute_title_rating.apply_async
+
+    def spy(args=(), kwargs=None, **options):
+        enqueued.append(tuple(args))
+        return apply_async(args=args, kwargs=kwargs, **options)
+
+    monkeypatch.setattr(tasks.recompute_title_rating, "apply_async", spy)
+    with django_capture_on_commit_callbacks(execute=False):
         review, _ = services.review_upsert(user=user, title_id=title.pk, rating=80, text="")
-    assert len(callbacks) == 1
+    assert enqueued == []
     assert rating_of(title) == (None, 0)  # nothing until the commit
 
     for call in (
@@ -67,16 +75,17 @@ def test_each_write_enqueues_one_recompute_on_commit(django_capture_on_commit_ca
         lambda: services.review_update(user=user, review_id=review.pk, rating=20),
         lambda: services.review_delete(user=user, review_id=review.pk),
     ):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enqueued.clear()
+        with django_capture_on_commit_callbacks(execute=True):
             call()
-        assert len(callbacks) == 1
+        assert enqueued == [(title.pk,)]
 
 
 @pytest.mark.django_db
 def test_failed_validation_enqueues_nothing(django_capture_on_commit_callbacks):
-    title = TitleFactory()
+    title, user = TitleFactory(), UserFactory()
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(services.Invalid):
-        services.review_upsert(user=UserFactory(), title_id=title.pk, rating=500)
+        services.review_upsert(user=user, title_id=title.pk, rating=500)
     assert callbacks == []
 
 
