@@ -9,7 +9,10 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from .authentication import user_saved
+        from .models import Profile
+        from .user_cache import profile_saved, user_saved
 
-        post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="accounts.user_saved")
-        post_delete.connect(user_saved, sender=get_user_model(), dispatch_uid="accounts.user_deleted")
+        # Only to drop cached copies (accounts.user_cache); no logic hides here.
+        for signal in (post_save, post_delete):
+            signal.connect(user_saved, sender=get_user_model(), dispatch_uid=f"accounts.user.{signal}")
+            signal.connect(profile_saved, sender=Profile, dispatch_uid=f"accounts.profile.{signal}")

@@ -4,7 +4,6 @@ service tokens for machines (only on the endpoints that accept them)."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import BasePermission
@@ -12,25 +11,9 @@ from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from core.cache import bump, cache_key, cached
-
 from .models import ServiceToken
 from .service_tokens import service_token_authenticate
-
-# Every API call loads its user; the cached copy is dropped whenever the
-# user row is saved (see user_saved), so deactivation and password changes
-# take effect at once. The timeout only bounds a write that bypassed save().
-USER_CACHE_SECONDS = 60
-
-
-def user_scope(user_id) -> str:
-    return f"accounts:user:{user_id}"
-
-
-def user_saved(sender, instance, **kwargs) -> None:
-    """post_save/post_delete of the user model: forget the cached copy once committed."""
-    scope = user_scope(instance.pk)
-    transaction.on_commit(lambda: bump(scope))
+from .user_cache import cached_user
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
@@ -82,13 +65,11 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     def get_user(self, validated_token):
         from .services import token_password_claim_matches
 
-        scope = user_scope(validated_token.get(jwt_settings.USER_ID_CLAIM))
         try:
-            user = cached(
-                scope,
-                cache_key(scope),
+            user = cached_user(
+                validated_token.get(jwt_settings.USER_ID_CLAIM),
+                "jwt",
                 lambda: super(JWTAuthentication, self).get_user(validated_token),
-                timeout=USER_CACHE_SECONDS,
             )
         except exceptions.AuthenticationFailed as exc:
             raise exceptions.AuthenticationFailed(

@@ -1,6 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from .models import User, normalize_email
+from .user_cache import cached_user
 
 
 class EmailBackend(ModelBackend):
@@ -19,3 +20,12 @@ class EmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's user with the profile the menu shows, from the cache."""
+
+        def load():
+            user = User.objects.select_related("profile").filter(pk=user_id).first()
+            return user if user is not None and self.user_can_authenticate(user) else None
+
+        return cached_user(user_id, "session", load)

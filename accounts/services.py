@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -414,7 +415,10 @@ def user_end_sessions(*, user: User) -> int:
         .iterator(chunk_size=500)
         if session.get_decoded().get(SESSION_KEY) == user_key
     ]
-    deleted, _rows = Session.objects.filter(session_key__in=mine).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in mine:
+        store(session_key=session_key).delete()  # from the cache too, not only the table
+    deleted = len(mine)
     if deleted:
         logger.info("ended %d session(s) of user #%s", deleted, user.pk)
     return deleted

@@ -149,7 +149,9 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Read from the cache, written through to the database: a cache outage or
+# restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 # Flash messages can carry a one-time secret (a new service token, an

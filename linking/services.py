@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, normalize_email
+from accounts.user_cache import users_changed
 from core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
 from core.mail import send_later
 from core.ratelimit import Limit
@@ -324,6 +325,7 @@ def _confirm_locked(
     _check_can_join(source=source, target=target)
     group = target.group_uuid or uuid.uuid4()
     User.objects.filter(pk__in=[source.pk, target.pk]).update(group_uuid=group)
+    users_changed(source.pk, target.pk)
     offer.move_to(LinkStatus.FIN)
     offer.save(update_fields=["status", "closed_at"])
     # Accounts of a group cannot join another one: their open offers are dead.
@@ -415,6 +417,7 @@ def group_leave(*, user: User, member_id: int | None = None) -> User:
         remaining = [m for m in members if m.pk != leaving_pk]
         clear = [leaving_pk] + ([remaining[0].pk] if len(remaining) == 1 else [])
         User.objects.filter(pk__in=clear).update(group_uuid=None)
+        users_changed(*clear)
         leaving = by_pk[leaving_pk]
         _notify(
             template="linking_removed",

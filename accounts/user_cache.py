@@ -1,0 +1,50 @@
+"""The signed-in user, cached between requests.
+
+Every request loads its user (by the JWT's user id or the session's), and
+every page shows the user's profile in the menu. Both come from the shared
+cache under the scope ``accounts:user:<id>`` (see core.cache), which is
+dropped whenever the user or profile row is saved and after the few bulk
+``update()`` calls that bypass ``save()`` (linking's group changes): so a
+deactivation, a password change or an unlink takes effect on the next
+request. The timeout bounds anything else that writes users behind the
+ORM's back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from core.cache import bump, cache_key, cached
+
+USER_CACHE_SECONDS = 60
+
+
+def user_scope(user_id) -> str:
+    return f"accounts:user:{user_id}"
+
+
+def cached_user(user_id, purpose: str, load: Callable):
+    """``load()`` (the user, ``None``, or an exception), cached per user and purpose."""
+    scope = user_scope(user_id)
+    return cached(scope, cache_key(scope, purpose), load, timeout=USER_CACHE_SECONDS)
+
+
+def users_changed(*user_ids) -> None:
+    """Users were written: forget their cached copies now, for the rest of
+    this transaction, and again once it commits, in case another request
+    cached the old row in between."""
+    scopes = [user_scope(pk) for pk in user_ids]
+    bump(*scopes)
+    transaction.on_commit(lambda: bump(*scopes))
+
+
+def user_saved(sender, instance, **kwargs) -> None:
+    """post_save/post_delete of a user."""
+    users_changed(instance.pk)
+
+
+def profile_saved(sender, instance, **kwargs) -> None:
+    """post_save/post_delete of a profile: the menu shows it."""
+    users_changed(instance.user_id)

@@ -1,0 +1,51 @@
+"""accounts.user_cache: the signed-in user comes from the cache, and every
+change to the user or their profile is seen by the next request."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+
+from accounts.backends import EmailBackend
+from accounts.models import User
+from accounts.services import profile_update, user_deactivate
+from accounts.user_cache import users_changed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_session_user_and_profile_are_read_once(user, django_assert_num_queries):
+    backend = EmailBackend()
+    assert backend.get_user(user.pk).profile.username == user.profile.username
+    with django_assert_num_queries(0):
+        cached = backend.get_user(user.pk)
+        assert cached.profile.username == user.profile.username
+
+
+def test_a_profile_change_is_seen_at_once(user):
+    backend = EmailBackend()
+    backend.get_user(user.pk)
+    profile_update(user=user, username="renamed")
+    assert backend.get_user(user.pk).profile.username == "renamed"
+
+
+def test_a_bulk_update_is_seen_once_announced(user):
+    backend = EmailBackend()
+    assert backend.get_user(user.pk).locale != "ru"
+    User.objects.filter(pk=user.pk).update(locale="ru")
+    users_changed(user.pk)
+    assert backend.get_user(user.pk).locale == "ru"
+
+
+def test_a_deactivated_user_has_no_session_user_nor_cached_session(user, client):
+    client.force_login(user)
+    assert client.get("/settings/").status_code == 200  # session and user now cached
+    session_key = client.session.session_key
+    user_deactivate(user=user)
+    assert EmailBackend().get_user(user.pk) is None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    assert SESSION_KEY not in store.load()
+    assert client.get("/settings/").status_code == 302  # to sign in
