@@ -3,9 +3,11 @@
     python bench/queries.py CONTEXT.json OUT.json   (with the production environment)
 
 Runs every case's first request in this process through Django's test
-client (same settings, same database), three times, and records for the
-last run the number of queries, the time spent in SQL, the wall time and
-the slowest statement. This explains the wrk figures; it does not replace them.
+client (same settings, same database), twice to warm up and five times
+measured, and records for the median run the number of queries, the time spent in SQL, the wall time and
+the slowest statement. Then it runs it five times *cold*, with the cache
+emptied first (no cached page, user or session: what a request that misses
+every cache costs). This explains the wrk figures; it does not replace them.
 """
 
 from __future__ import annotations
@@ -23,25 +25,17 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.run import build_cases  # noqa: E402
 
+REPEAT = 5
 
-def run_case(client: Client, line) -> dict:
-    method, path, headers, body = line
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "cookie"}
-    cookie = headers.get("Cookie")
-    if cookie:
-        name, _, value = cookie.partition("=")
-        client.cookies[name] = value
-    else:
-        client.cookies.clear()
-    content_type = headers.get("Content-Type", "")
-    for _ in range(2):
-        client.generic(method, path, data=body, content_type=content_type, **extra)
+
+def measure(client: Client, method, path, body, content_type, extra) -> dict:
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
         response = client.generic(method, path, data=body, content_type=content_type, **extra)
@@ -59,6 +53,35 @@ def run_case(client: Client, line) -> dict:
     }
 
 
+def run_case(client: Client, line) -> dict:
+    method, path, headers, body = line
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "cookie"}
+    cookie = headers.get("Cookie")
+    if cookie:
+        name, _, value = cookie.partition("=")
+        client.cookies[name] = value
+    else:
+        client.cookies.clear()
+    content_type = headers.get("Content-Type", "")
+    for _ in range(2):
+        client.generic(method, path, data=body, content_type=content_type, **extra)
+    warm = [measure(client, method, path, body, content_type, extra) for _ in range(REPEAT)]
+    cold = []
+    for _ in range(REPEAT):
+        cache.delete_pattern("*")  # this project's keys only (the prefix), not Celery's queue
+        cold.append(measure(client, method, path, body, content_type, extra))
+    result = median_run(warm)
+    result.update(
+        {f"cold_{k}": v for k, v in median_run(cold).items() if k in ("status", "queries", "sql_ms", "wall_ms")}
+    )
+    return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time (its own query count and SQL time)."""
+    return sorted(runs, key=lambda r: r["wall_ms"])[len(runs) // 2]
+
+
 def main() -> None:
     ctx = json.loads(Path(sys.argv[1]).read_text())
     out = Path(sys.argv[2])
@@ -69,7 +92,8 @@ def main() -> None:
         r = results[case.key]
         print(
             f"{case.key:24} {r['status']} {r['queries']:3d} queries  sql {r['sql_ms']:7.2f} ms  "
-            f"wall {r['wall_ms']:7.2f} ms  slowest {r['slowest_ms']:6.2f} ms"
+            f"wall {r['wall_ms']:7.2f} ms  slowest {r['slowest_ms']:6.2f} ms  "
+            f"cold: {r['cold_queries']:3d} queries  wall {r['cold_wall_ms']:7.2f} ms"
         )
     out.write_text(json.dumps(results, indent=2))
 

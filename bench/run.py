@@ -59,6 +59,21 @@ def fill_sizes() -> dict:
     }
 
 
+def spread_lines(ctx: dict, headers: dict[str, str]) -> list[tuple[str, str, dict[str, str], str]]:
+    """Requests for many different pages, so that most miss the cache."""
+    rng = random.Random(11)
+    pages = max(1, min(1000, ctx["type_count_game"] // 20))
+    return [
+        (
+            "GET",
+            f"{API}/titles?type=game&ordering={rng.choice(ORDERINGS)}&page={rng.randrange(1, pages + 1)}",
+            headers,
+            "",
+        )
+        for _ in range(6000)
+    ]
+
+
 def build_cases(ctx: dict) -> list[Case]:
     jwt = {"Authorization": f"Bearer {ctx['jwt']['caller']}", "Accept": "application/json"}
     heavy_jwt = {"Authorization": f"Bearer {ctx['jwt']['heavy']}", "Accept": "application/json"}
@@ -83,6 +98,13 @@ def build_cases(ctx: dict) -> list[Case]:
             "json-list",
             get(f"{API}/titles?type=game&page={deep}", jwt),
             note=f"{ctx['type_count_game']:,} games",
+        ),
+        Case(
+            "titles_spread",
+            "Titles, type=game, a random page of the first 1,000, each ordering",
+            "json-list",
+            spread_lines(ctx, jwt),
+            note="most of them not cached",
         ),
         Case(
             "search_selective",
