@@ -50,7 +50,11 @@ class Paginator(DjangoPaginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count:
+        # Django cuts the last page at the count. A count the caller supplies
+        # may lag the rows a little (cached, or kept by a recompute), and
+        # without orphans slicing past the end gives the same rows anyway:
+        # cut only for orphans, so a lagging count never hides a row.
+        if self.orphans and top + self.orphans >= self.count:
             top = self.count
         return self._get_page(self._rows(bottom, top), number, self)
 

@@ -97,3 +97,17 @@ def test_deep_api_and_html_pages_are_the_same_titles(client):
     # 24 a page on the HTML page: the second page holds titles 25-37
     assert [f'href="/titles/{pk}/"' in html for pk in expected[24:]] == [True] * 13
     assert f'href="/titles/{expected[23]}/"' not in html
+
+
+@pytest.mark.usefixtures("titles")
+def test_a_count_that_lags_hides_no_row_of_the_page():
+    qs = title_list(type="game", ordering="id")
+    ids = [t.pk for t in qs]
+    # the caller's count says 30 (cached before 7 titles were added): the
+    # last page it knows still shows every title there is up to its size
+    page = Paginator(qs, 7, count=lambda: 30).page(5)
+    assert [t.pk for t in page] == ids[28:35]
+    # and nothing has been shown yet (count 0, as before a recompute): page 1 is full
+    assert [t.pk for t in Paginator(qs, 7, count=lambda: 0).page(1)] == ids[:7]
+    # orphans still fold the tail into the last page
+    assert [t.pk for t in Paginator(qs, 7, orphans=3).page(5)] == ids[28:]
