@@ -85,8 +85,16 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         "review": review,
         "review_form": review_form,
         "states": WalkState.choices,
+        # The title's number of ratings is its number of reviews (one rating
+        # each), kept by the recompute that follows every review write: no
+        # COUNT on each view. It lags a review by that recompute, as the
+        # score beside it does.
         "reviews_page": page_for(
-            request, title_reviews(title_id=title.pk, ordering=review_order), param="rpage", per_page=10
+            request,
+            title_reviews(title_id=title.pk, ordering=review_order),
+            param="rpage",
+            per_page=10,
+            count=lambda: title.rating_count,
         ),
         "review_order": review_order,
         "walks_page": page_for(

@@ -65,8 +65,8 @@ def test_titles_page_bad_parameters(client):
 @pytest.mark.parametrize("n", [1, 50])
 def test_titles_page_query_count(member_client, django_assert_max_num_queries, n):
     Title.objects.bulk_create(Title(name=f"T{i}", type="game", release_year=2000) for i in range(n))
-    # session, user, profile (layout), curator permission (groups + user perms), count (then cached), page
-    with django_assert_max_num_queries(8):
+    # session, user, profile (layout), curator permission (one query), count (then cached), page
+    with django_assert_max_num_queries(7):
         response = member_client.get("/titles/", {"type": "game", "sort": "-rating"})
     assert response.status_code == 200
     assert response.content.decode().count('class="title-card"') == min(n, 24)
@@ -114,15 +114,78 @@ def test_title_page_query_count(member_client, django_assert_max_num_queries, n)
     title = TitleFactory()
     people = [UserFactory(password=None) for _ in range(n)]
     Review.objects.bulk_create(Review(user=p, title=title, rating=50, text="x") for p in people)
+    Title.objects.filter(pk=title.pk).update(rating=50, rating_count=n)  # as the recompute leaves it
     Walk.objects.bulk_create(Walk(user=p, title=title, state="completed") for p in people)
-    # session, user, profile; title, my walk, my review; reviews count + page; walks count + page;
-    # curator permission checks (groups + user permissions)
-    with django_assert_max_num_queries(14):
+    # session, user, profile; title, my walk, my review; reviews page (their number is the
+    # title's rating_count); walks count + page; the curator check (one query for both actions)
+    with django_assert_max_num_queries(10) as queries:
         response = member_client.get(f"/titles/{title.pk}/")
     assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if q.startswith("SELECT COUNT(*)") and '"reviews_review"' in q]
+    assert len([q for q in sql if '"auth_permission"' in q]) == 1
     html = response.content.decode()
     assert html.count('class="item review"') == min(n, 10)
     assert html.count('class="person"') == min(n, 12)
+    assert f'<span class="muted count">{n}</span>' in html
+
+
+def test_title_page_lists_a_review_its_rating_count_does_not_have_yet(client):
+    title = TitleFactory()  # rating_count 0: the recompute has not run yet
+    ReviewFactory(title=title, rating=70, text="Just posted")
+    assert "Just posted" in client.get(f"/titles/{title.pk}/").content.decode()
+
+
+def _curator_links(client, title) -> tuple[bool, bool]:
+    html = client.get(f"/titles/{title.pk}/").content.decode()
+    return f"/titles/{title.pk}/edit/" in html, f"/titles/{title.pk}/delete/" in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "links"),
+    [
+        ("member", (False, False)),
+        ("curator", (True, True)),
+        ("staff", (True, True)),
+        ("superuser", (True, True)),
+        ("may-change", (True, False)),  # a permission of the user's own, not the group's
+        ("other-group", (False, True)),  # a permission of another group
+        ("inactive-curator", (False, False)),
+    ],
+)
+def test_title_page_curator_links_follow_permissions_as_has_perm_does(client, kind, links):
+    from django.contrib.auth.models import Group, Permission
+
+    title = TitleFactory()
+    user = UserFactory(is_staff=kind == "staff", is_superuser=kind == "superuser")
+    if kind in ("curator", "inactive-curator"):
+        user.groups.add(Group.objects.get(name="Curators"))
+    if kind == "may-change":
+        user.user_permissions.add(Permission.objects.get(codename="change_title"))
+    if kind == "other-group":
+        group = Group.objects.create(name="Cleaners")
+        group.permissions.add(Permission.objects.get(codename="delete_title"))
+        user.groups.add(group)
+    client.force_login(user)
+    if kind == "inactive-curator":
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert _curator_links(client, title) == links
+    user.refresh_from_db()
+    assert links == (
+        user.is_active and (user.is_staff or user.has_perm("catalog.change_title")),
+        user.is_active and (user.is_staff or user.has_perm("catalog.delete_title")),
+    )
+
+
+def test_title_page_asks_nothing_about_permissions_of_visitors_and_staff(client, django_assert_max_num_queries):
+    title = TitleFactory()
+    with django_assert_max_num_queries(10) as queries:
+        client.get(f"/titles/{title.pk}/")
+    assert not [q for q in queries.captured_queries if '"auth_permission"' in q["sql"]]
+    client.force_login(UserFactory(is_staff=True))
+    with django_assert_max_num_queries(12) as queries:
+        assert _curator_links(client, title) == (True, True)
+    assert not [q for q in queries.captured_queries if '"auth_permission"' in q["sql"]]
 
 
 # --- walk and review forms ---------------------------------------------------------------
