@@ -23,8 +23,6 @@ def _title_payload(request, title, walk=None, review=None) -> dict:
     return data
 
 
-LIST_CACHE_SECONDS = 600
-
 TITLE_DETAIL = inline_serializer(
     "TitleDetail",
     {
@@ -59,13 +57,13 @@ class TitleListCreate(APIView):
             type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
         )
         self._type, self._search = params.get("type"), params.get("search")
-        # The same for every caller; computed again once a title of the type changes.
-        scope = services.title_list_scope(self._type)
+        # The same for every caller (see selectors.TITLE_LIST_CACHE_SECONDS).
+        scope = selectors.title_list_scope(self._type)
         data = cached(
             scope,
             request_cache_key(scope, request),
             lambda: paginated_response(request, queryset, TitleSerializer, view=self).data,
-            timeout=LIST_CACHE_SECONDS,
+            timeout=selectors.TITLE_LIST_CACHE_SECONDS,
         )
         return Response(data)
 

@@ -28,6 +28,18 @@ TITLE_ORDERINGS: dict[str, tuple] = {
 }
 
 
+# Lists of titles (API and pages) are cached per type and dropped when a
+# title of the type is added, changed or removed. A new rating does not drop
+# them (under a stream of reviews nothing would stay cached): lists show it
+# within this many seconds, the title itself at once.
+TITLE_LIST_CACHE_SECONDS = 60
+
+
+def title_list_scope(type: str) -> str:
+    """The cache scope of the lists of titles of ``type`` (see core.cache)."""
+    return f"catalog:titles:{type}"
+
+
 def clean_type(value: str | None, *, required: bool, param: str = "type") -> str | None:
     """A title type from a query string: ``None`` when absent and optional."""
     if value in (None, ""):

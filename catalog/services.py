@@ -13,7 +13,7 @@ from core.images import reencode_image
 
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
 from .permissions import catalog_permission_check
-from .selectors import title_count_forget
+from .selectors import title_count_forget, title_list_scope
 
 NAME_MAX = Title._meta.get_field("name").max_length
 DESCRIPTION_MAX = Title._meta.get_field("description").max_length
@@ -67,14 +67,9 @@ def clean_title_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
     return out
 
 
-def title_list_scope(type: str) -> str:
-    """The cache scope of the lists of titles of ``type`` (see core.cache)."""
-    return f"catalog:titles:{type}"
-
-
 def title_lists_changed(*types: str, counts: bool = True) -> None:
     """Titles of ``types`` were written and committed: their cached lists are
-    stale, and so are their counts unless only ratings changed."""
+    stale, and so are their counts unless the titles only changed in place."""
     types = tuple(t for t in types if t)
     if counts:
         title_count_forget(*types)

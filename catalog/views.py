@@ -6,12 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import override as translation_override
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.cache import cached, request_cache_key
 from core.errors import ServiceError
 from core.forms import add_service_error
 from core.pagination import page_for
@@ -48,24 +51,28 @@ def titles(request):
         queryset = selectors.title_list(type=type_, search=search, ordering=sort)
     except ServiceError as exc:
         return _error_page(request, exc)
-    page = page_for(
-        request,
-        queryset,
-        per_page=24,
-        count=lambda: selectors.title_count(type=type_, search=search, queryset=queryset),
-    )
-    return render(
-        request,
-        "catalog/titles.html",
-        {
-            "page": page,
-            "type": type_,
-            "types": TitleType.values,
-            "search": search.strip(),
-            "sort": sort,
-            "sorts": [(key, str(label)) for key, label in SORTS],
-        },
-    )
+    context = {
+        "type": type_,
+        "types": TitleType.values,
+        "search": search.strip(),
+        "sort": sort,
+        "sorts": [(key, str(label)) for key, label in SORTS],
+    }
+
+    def results() -> str:
+        page = page_for(
+            request,
+            queryset,
+            per_page=24,
+            count=lambda: selectors.title_count(type=type_, search=search, queryset=queryset),
+        )
+        return render_to_string("catalog/_titles_results.html", {**context, "page": page}, request=request)
+
+    # The same for everyone (see selectors.TITLE_LIST_CACHE_SECONDS); the
+    # page around it shows who is signed in.
+    scope = selectors.title_list_scope(type_)
+    html = cached(scope, request_cache_key(scope, request), results, timeout=selectors.TITLE_LIST_CACHE_SECONDS)
+    return render(request, "catalog/titles.html", {**context, "results": mark_safe(html)})  # noqa: S308 - our own rendering
 
 
 def title_page_context(request, title, walk, review, *, review_form=None) -> dict:

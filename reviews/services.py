@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from catalog.models import Title
-from catalog.services import title_lists_changed
 from core import broker
 from core.cache import bump
 from core.errors import Invalid, NotFound
@@ -153,12 +152,9 @@ def title_rating_recompute(*, title_id: int) -> bool:
     reviews leave the rating exactly equal to the mean. Returns whether the
     title exists.
     """
-    type_ = Title.objects.select_for_update().filter(pk=title_id).values_list("type", flat=True).first()
-    if type_ is None:
+    if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
         return False
-    Title.objects.filter(pk=title_id).update(**_rating_expressions())
-    transaction.on_commit(lambda: title_lists_changed(type_, counts=False))
-    return True
+    return bool(Title.objects.filter(pk=title_id).update(**_rating_expressions()))
 
 
 def title_ratings_reconcile(*, batch_size: int = 1000) -> int:

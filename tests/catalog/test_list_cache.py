@@ -3,6 +3,8 @@ write that changes a list is visible in the very next answer."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from accounts.services import user_deactivate
@@ -71,14 +73,28 @@ def test_a_renamed_or_retyped_or_deleted_title_changes_the_lists_at_once(curator
     assert names(curator_client.get(TITLES, {"type": "film"})) == []
 
 
-def test_a_review_changes_the_rating_in_the_cached_list(user, committed):
+def test_a_new_rating_reaches_the_cached_list_within_its_timeout(user, committed, monkeypatch):
+    monkeypatch.setattr("catalog.selectors.TITLE_LIST_CACHE_SECONDS", 1)
     title = TitleFactory(type="anime")
     client = jwt_client_for(user)
     assert client.get(TITLES, {"type": "anime"}).json()["results"][0]["rating"] is None
     response = committed(lambda: client.post("/api/v1/reviews", {"title_id": title.pk, "rating": 70}, format="json"))
     assert response.status_code == 201
+    assert client.get(f"{TITLES}/{title.pk}").json()["rating"] == 70  # the title itself at once
+    time.sleep(1.1)
     item = client.get(TITLES, {"type": "anime"}).json()["results"][0]
     assert (item["rating"], item["rating_count"]) == (70, 1)
+
+
+def test_the_titles_page_caches_its_list_and_not_the_person(user, client, curator, committed):
+    TitleFactory(type="game", name="Alpha")
+    assert "Alpha" in client.get("/titles/", {"type": "game"}).content.decode()
+    committed(lambda: catalog_services.title_create(actor=curator, name="Beta", type="game", release_year=1999))
+    page = client.get("/titles/", {"type": "game"}).content.decode()
+    assert "Alpha" in page and "Beta" in page and "2 titles" in page
+    client.force_login(user)
+    page = client.get("/titles/", {"type": "game"}).content.decode()
+    assert user.profile.username in page  # the menu is the visitor's own
 
 
 def test_answers_differ_by_language_and_host(user):
