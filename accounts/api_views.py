@@ -18,6 +18,7 @@ from core.ratelimit import client_ip
 from . import serializers as s
 from . import services
 from .models import User
+from .user_cache import cached_for_user
 
 ERRORS = {
     400: OpenApiResponse(description='Validation: `{"detail", "code", "errors": {field: [...]}}`'),
@@ -202,7 +203,8 @@ class EmailChangeView(APIView):
 class MeView(APIView):
     @extend_schema(tags=["profile"], summary="My profile", responses={200: s.MeSerializer, **ERRORS})
     def get(self, request):
-        return Response(_me(request.user))
+        # The user and profile as authentication loaded them (from the cache).
+        return Response(s.MeSerializer(request.user).data)
 
     @extend_schema(
         tags=["profile"],
@@ -244,5 +246,8 @@ class PublicProfileView(APIView):
         responses={200: s.PublicProfileSerializer, 404: OpenApiResponse(description="not_found"), **ERRORS},
     )
     def get(self, request, pk: int):
-        user = get_object_or_404(User.objects.select_related("profile"), pk=pk, is_active=True)
-        return Response(s.PublicProfileSerializer(user).data)
+        def profile() -> dict:
+            user = get_object_or_404(User.objects.select_related("profile"), pk=pk, is_active=True)
+            return s.PublicProfileSerializer(user).data
+
+        return Response(cached_for_user(pk, "public-profile", profile))

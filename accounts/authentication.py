@@ -65,16 +65,11 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     def get_user(self, validated_token):
         from .services import token_password_claim_matches
 
-        try:
-            user = cached_user(
-                validated_token.get(jwt_settings.USER_ID_CLAIM),
-                "jwt",
-                lambda: super(JWTAuthentication, self).get_user(validated_token),
-            )
-        except exceptions.AuthenticationFailed as exc:
+        user = cached_user(validated_token.get(jwt_settings.USER_ID_CLAIM))
+        if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(
                 _("This account is inactive or no longer exists."), code="user_inactive"
-            ) from exc
+            )
         if not token_password_claim_matches(token=validated_token, user=user):
             raise TokenRevoked()
         return user

@@ -23,9 +23,5 @@ class EmailBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The session's user with the profile the menu shows, from the cache."""
-
-        def load():
-            user = User.objects.select_related("profile").filter(pk=user_id).first()
-            return user if user is not None and self.user_can_authenticate(user) else None
-
-        return cached_user(user_id, "session", load)
+        user = cached_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

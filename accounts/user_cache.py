@@ -25,10 +25,27 @@ def user_scope(user_id) -> str:
     return f"accounts:user:{user_id}"
 
 
-def cached_user(user_id, purpose: str, load: Callable):
-    """``load()`` (the user, ``None``, or an exception), cached per user and purpose."""
+def cached_user(user_id):
+    """The user with their profile (``None`` for no such user, active or not), from the cache."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
     scope = user_scope(user_id)
-    return cached(scope, cache_key(scope, purpose), load, timeout=USER_CACHE_SECONDS)
+    return cached(scope, cache_key(scope, "user"), lambda: _load(user_id), timeout=USER_CACHE_SECONDS)
+
+
+def cached_for_user(user_id: int, purpose: str, compute: Callable):
+    """Something derived from the user and profile rows only (a public
+    profile), cached until either changes."""
+    scope = user_scope(user_id)
+    return cached(scope, cache_key(scope, purpose), compute, timeout=USER_CACHE_SECONDS)
+
+
+def _load(user_id: int):
+    from .models import User
+
+    return User.objects.select_related("profile").filter(pk=user_id).first()
 
 
 def users_changed(*user_ids) -> None:

@@ -49,3 +49,20 @@ def test_a_deactivated_user_has_no_session_user_nor_cached_session(user, client)
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
     assert SESSION_KEY not in store.load()
     assert client.get("/settings/").status_code == 302  # to sign in
+
+
+def test_my_profile_and_a_public_profile_cost_no_query_once_cached(user, django_assert_num_queries):
+    from tests.conftest import jwt_client_for
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    client = jwt_client_for(user)
+    client.get("/api/v1/user/@me")
+    client.get(f"/api/v1/user/{other.pk}")
+    with django_assert_num_queries(0):
+        assert client.get("/api/v1/user/@me").json()["email"] == user.email
+        assert client.get(f"/api/v1/user/{other.pk}").json()["username"] == other.profile.username
+    profile_update(user=other, username="someone-else")
+    assert client.get(f"/api/v1/user/{other.pk}").json()["username"] == "someone-else"
+    user_deactivate(user=other)
+    assert client.get(f"/api/v1/user/{other.pk}").status_code == 404
