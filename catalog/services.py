@@ -131,9 +131,10 @@ def title_delete(*, actor, title: Title) -> None:
 
     def after():
         from reviews.selectors import title_reviews_scope
+        from walks.services import title_walks_scope
 
         title_lists_changed(type_)
-        bump(title_reviews_scope(pk))
+        bump(title_reviews_scope(pk), title_walks_scope(pk))
         if cover:
             storage.delete(cover)
 

@@ -19,15 +19,20 @@ from core.errors import ServiceError
 from core.forms import add_service_error
 from core.pagination import page_for
 from reviews.forms import ReviewForm
-from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
+from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews, title_reviews_scope
 from walks.models import WalkState
 from walks.selectors import title_walks
+from walks.services import title_walks_scope
 
 from . import selectors, services
 from .covers import placeholder_svg
 from .forms import CoverForm, TitleForm
 from .models import TitleType
 from .permissions import can_curate
+
+# The reviews and walks of a title page are dropped by every write of theirs;
+# the people's names and avatars they show may lag this long.
+ACTIVITY_CACHE_SECONDS = 60
 
 SORTS = [
     ("id", gettext_lazy("Catalogue order")),
@@ -86,28 +91,44 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
     if review_form is None:
         initial = {"rating": review.rating, "text": review.text} if review else {"rating": 75}
         review_form = ReviewForm(initial=initial)
+
+    def activity() -> str:
+        """The title's reviews and walks: the same for everyone who asks for
+        the same page of them, so cached until one of them changes."""
+        return render_to_string(
+            "catalog/_title_activity.html",
+            {
+                "title": title,
+                "states": WalkState.choices,
+                # The title's number of ratings is its number of reviews (one
+                # rating each), kept by the recompute that follows every
+                # review write: no COUNT on each view. It lags a review by
+                # that recompute, as the score beside it does.
+                "reviews_page": page_for(
+                    request,
+                    title_reviews(title_id=title.pk, ordering=review_order),
+                    param="rpage",
+                    per_page=10,
+                    count=lambda: title.rating_count,
+                ),
+                "review_order": review_order,
+                "walks_page": page_for(
+                    request, title_walks(title_id=title.pk, state=walk_state or None), param="wpage", per_page=12
+                ),
+                "walk_state": walk_state,
+            },
+            request=request,
+        )
+
+    scopes = (title_reviews_scope(title.pk), title_walks_scope(title.pk))
+    html = cached(scopes, request_cache_key(scopes[0], request), activity, timeout=ACTIVITY_CACHE_SECONDS)
     return {
         "title": title,
         "walk": walk,
         "review": review,
         "review_form": review_form,
         "states": WalkState.choices,
-        # The title's number of ratings is its number of reviews (one rating
-        # each), kept by the recompute that follows every review write: no
-        # COUNT on each view. It lags a review by that recompute, as the
-        # score beside it does.
-        "reviews_page": page_for(
-            request,
-            title_reviews(title_id=title.pk, ordering=review_order),
-            param="rpage",
-            per_page=10,
-            count=lambda: title.rating_count,
-        ),
-        "review_order": review_order,
-        "walks_page": page_for(
-            request, title_walks(title_id=title.pk, state=walk_state or None), param="wpage", per_page=12
-        ),
-        "walk_state": walk_state,
+        "activity": mark_safe(html),  # noqa: S308 - our own rendering
         "can_change": can_curate(request.user, "change"),
         "can_delete": can_curate(request.user, "delete"),
     }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -40,23 +40,27 @@ def cache_key(scope: str, *parts: object) -> str:
     return f"e:{scope}:{digest}"
 
 
-def cached(scope: str, key: str, compute: Callable[[], T], *, timeout: int) -> T:
-    """The value cached under ``key`` if it was computed at ``scope``'s
-    current version; otherwise ``compute()``, stored for ``timeout`` seconds."""
-    version_key = _version_key(scope)
-    found = cache.get_many([version_key, key])
-    version = found.get(version_key)
+def cached(scope: str | Sequence[str], key: str, compute: Callable[[], T], *, timeout: int) -> T:
+    """The value cached under ``key`` if it was computed at the current
+    version of ``scope`` (of every scope, given several); otherwise
+    ``compute()``, stored for ``timeout`` seconds."""
+    scopes = (scope,) if isinstance(scope, str) else tuple(scope)
+    version_keys = [_version_key(s) for s in scopes]
+    found = cache.get_many([*version_keys, key])
+    versions = tuple(found.get(k) for k in version_keys)
     entry = found.get(key, _MISSING)
-    if version is not None and entry is not _MISSING and entry[0] == version:
+    if None not in versions and entry is not _MISSING and entry[0] == versions:
         return entry[1]
     value = compute()
-    if version is None:
-        version = _new_version()
-        if not cache.add(version_key, version, timeout=None):
-            # Someone else started the scope (or bumped it) meanwhile: store
-            # nothing rather than risk tagging this value with a wrong version.
-            return value
-    cache.set(key, (version, value), timeout)
+    if None in versions:
+        started = {k: _new_version() for k, v in zip(version_keys, versions, strict=True) if v is None}
+        for k, version in started.items():
+            if not cache.add(k, version, timeout=None):
+                # Someone else started the scope (or bumped it) meanwhile: store
+                # nothing rather than risk tagging this value with a wrong version.
+                return value
+        versions = tuple(v if v is not None else started[k] for k, v in zip(version_keys, versions, strict=True))
+    cache.set(key, (versions, value), timeout)
     return value
 
 

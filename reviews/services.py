@@ -154,7 +154,10 @@ def title_rating_recompute(*, title_id: int) -> bool:
     """
     if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
         return False
-    return bool(Title.objects.filter(pk=title_id).update(**_rating_expressions()))
+    Title.objects.filter(pk=title_id).update(**_rating_expressions())
+    # The title's reviews are shown with their number (the rating_count).
+    _lists_changed_on_commit(title_id=title_id)
+    return True
 
 
 def title_ratings_reconcile(*, batch_size: int = 1000) -> int:

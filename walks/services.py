@@ -37,8 +37,15 @@ def user_walks_scope(user_id: int) -> str:
     return f"walks:user:{user_id}"
 
 
-def _user_walks_changed(user_id: int) -> None:
-    transaction.on_commit(lambda: bump(user_walks_scope(user_id)))
+def title_walks_scope(title_id: int) -> str:
+    """The cache scope of a title's lists of walks (see core.cache); bumped
+    like :func:`user_walks_scope`."""
+    return f"walks:title:{title_id}"
+
+
+def _walks_changed(*, user_id: int, title_id: int) -> None:
+    scopes = (user_walks_scope(user_id), title_walks_scope(title_id))
+    transaction.on_commit(lambda: bump(*scopes))
 
 
 def title_for_write(*, title_id) -> Title:
@@ -57,7 +64,7 @@ def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
     state = clean_state(state)
     title = title_for_write(title_id=title_id)
     walk, created = Walk.objects.update_or_create(user=user, title=title, defaults={"state": state})
-    _user_walks_changed(user.pk)
+    _walks_changed(user_id=user.pk, title_id=title.pk)
     return walk, created
 
 
@@ -75,19 +82,20 @@ def walk_update(*, user, walk_id: int, state: str) -> Walk:
     walk = _own_walk(user=user, walk_id=walk_id)
     walk.state = state
     walk.save(update_fields=["state", "updated_at"])
-    _user_walks_changed(user.pk)
+    _walks_changed(user_id=user.pk, title_id=walk.title_id)
     return walk
 
 
 @transaction.atomic
 def walk_delete(*, user, walk_id: int) -> None:
-    _own_walk(user=user, walk_id=walk_id).delete()
-    _user_walks_changed(user.pk)
+    walk = _own_walk(user=user, walk_id=walk_id)
+    walk.delete()
+    _walks_changed(user_id=user.pk, title_id=walk.title_id)
 
 
 @transaction.atomic
 def walk_delete_for_title(*, user, title_id: int) -> bool:
     deleted, _ = Walk.objects.filter(user=user, title_id=title_id).delete()
     if deleted:
-        _user_walks_changed(user.pk)
+        _walks_changed(user_id=user.pk, title_id=title_id)
     return bool(deleted)

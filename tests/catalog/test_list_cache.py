@@ -166,3 +166,20 @@ def test_a_password_change_revokes_cached_access_tokens_at_once(user, committed)
     response = client.get(TITLES, {"type": "game"})
     assert response.status_code == 401
     assert response.json()["code"] == "token_revoked"
+
+
+def test_the_title_page_caches_its_reviews_and_walks_until_one_changes(user, client, committed):
+    title = TitleFactory()
+    other = UserFactory()
+    client.force_login(user)
+    url = f"/titles/{title.pk}/"
+    page = client.get(url).content.decode()
+    assert "No reviews yet" in page and "Nobody has marked it yet" in page
+    committed(lambda: review_services.review_upsert(user=other, title_id=title.pk, rating=42, text="Quite good"))
+    committed(lambda: walk_services.walk_upsert(user=other, title_id=title.pk, state="completed"))
+    page = client.get(url).content.decode()
+    assert "Quite good" in page and "Nobody has marked it yet" not in page
+    assert other.profile.username in page
+    # Another person's page shows their own review form, around the same cached lists.
+    client.force_login(other)
+    assert "Edit your review" in client.get(url).content.decode()

@@ -64,3 +64,15 @@ def test_without_a_working_cache_every_read_computes(monkeypatch):
     assert cached("things", key, compute, timeout=60) == {"value": 1}
     assert cached("things", key, compute, timeout=60) == {"value": 2}
     bump("things")  # a no-op, not an error
+
+
+def test_an_entry_of_several_scopes_is_stale_when_any_of_them_is_bumped():
+    compute = Counter()
+    key = cache_key("page")
+    assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 1}
+    assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 1}
+    bump("walks")
+    assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 2}
+    bump("reviews")
+    assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 3}
+    assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 3}
