@@ -3,19 +3,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.user_cache import user_scope
 from catalog.models import TitleType
 from catalog.selectors import clean_type
+from core.cache import cache_key, cached, request_cache_key
 from core.errors import ServiceError
 from core.pagination import page_for
-from reviews.selectors import user_reviews
+from reviews.selectors import user_reviews, user_reviews_scope
 
 from . import selectors, services
 from .models import WalkState
 
 SECTION_SIZE = 6
+PROFILE_CACHE_SECONDS = 60
 
 
 def _error_page(request, exc: ServiceError):
@@ -44,32 +49,32 @@ def title_walk(request, pk: int):
 def profile(request, pk: int):
     """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
     try:
-        person = selectors.public_user(pk=pk)
         state = services.clean_state(request.GET.get("state") or None, required=False)
         only_type = clean_type(request.GET.get("type") or None, required=False)
         review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
     except ServiceError as exc:
         return _error_page(request, exc)
 
-    counts = selectors.user_walk_counts(user_id=pk, state=state)
-    sections = []
-    walks_page = None
-    if only_type:
-        walks_page = page_for(request, selectors.user_walks(user_id=pk, type=only_type, state=state), per_page=24)
-    else:
-        for type_ in TitleType.values:
-            if counts.get(type_):
-                walks = list(selectors.user_walks(user_id=pk, type=type_, state=state)[:SECTION_SIZE])
-                sections.append({"type": type_, "walks": walks, "count": counts[type_]})
-    reviews_page = page_for(request, user_reviews(user_id=pk, type=review_type), param="rpage", per_page=10)
-    return render(
-        request,
-        "walks/profile.html",
-        {
+    is_me = request.user.is_authenticated and request.user.pk == pk
+
+    def body() -> dict:
+        person = selectors.public_user(pk=pk)
+        counts = selectors.user_walk_counts(user_id=pk, state=state)
+        sections = []
+        walks_page = None
+        if only_type:
+            walks_page = page_for(request, selectors.user_walks(user_id=pk, type=only_type, state=state), per_page=24)
+        else:
+            for type_ in TitleType.values:
+                if counts.get(type_):
+                    walks = list(selectors.user_walks(user_id=pk, type=type_, state=state)[:SECTION_SIZE])
+                    sections.append({"type": type_, "walks": walks, "count": counts[type_]})
+        reviews_page = page_for(request, user_reviews(user_id=pk, type=review_type), param="rpage", per_page=10)
+        context = {
             "person": person,
             "profile": person.profile,
             "links": _safe_links(person.profile.links),
-            "is_me": request.user.is_authenticated and request.user.pk == person.pk,
+            "is_me": is_me,
             "state": state or "",
             "states": WalkState.choices,
             "types": TitleType.values,
@@ -81,7 +86,27 @@ def profile(request, pk: int):
             "reviews_page": reviews_page,
             "review_type": review_type or "",
             "section_size": SECTION_SIZE,
-        },
+        }
+        html = render_to_string("walks/_profile_body.html", context, request=request)
+        return {"html": html, "username": person.profile.username}
+
+    # Everyone who asks for the same page of it sees the same, but for its
+    # owner: cached until the person, their walks or their reviews change
+    # (the titles it shows may lag PROFILE_CACHE_SECONDS).
+    scopes = (user_scope(pk), services.user_walks_scope(pk), user_reviews_scope(pk))
+    try:
+        page = cached(
+            scopes,
+            cache_key(scopes[0], is_me, request_cache_key(scopes[0], request)),
+            body,
+            timeout=PROFILE_CACHE_SECONDS,
+        )
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    return render(
+        request,
+        "walks/profile.html",
+        {"body": mark_safe(page["html"]), "username": page["username"]},  # noqa: S308 - our own rendering
     )
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from accounts.services import user_deactivate
+from accounts.services import profile_update, user_deactivate
 from catalog import services as catalog_services
 from reviews import services as review_services
 from tests.conftest import jwt_client_for
@@ -183,3 +183,22 @@ def test_the_title_page_caches_its_reviews_and_walks_until_one_changes(user, cli
     # Another person's page shows their own review form, around the same cached lists.
     client.force_login(other)
     assert "Edit your review" in client.get(url).content.decode()
+
+
+def test_the_profile_page_is_cached_per_owner_and_follows_their_writes(user, client, committed):
+    other = UserFactory()
+    url = f"/u/{other.pk}/"
+    client.force_login(user)
+    assert "No walks yet." in client.get(url).content.decode()
+    title = TitleFactory(name="Outer Wilds")
+    committed(lambda: walk_services.walk_upsert(user=other, title_id=title.pk, state="completed"))
+    committed(lambda: review_services.review_upsert(user=other, title_id=title.pk, rating=95, text="Wow"))
+    page = client.get(url).content.decode()
+    assert "Outer Wilds" in page and "Wow" in page and "No walks yet." not in page
+    client.force_login(other)
+    assert "Edit profile" in client.get(url).content.decode()  # the owner's variant
+    client.force_login(user)
+    assert "Edit profile" not in client.get(url).content.decode()
+    committed(lambda: profile_update(user=other, username="renamed-walker"))
+    assert "renamed-walker" in client.get(url).content.decode()
+    assert client.get("/u/999999/").status_code == 404
