@@ -65,3 +65,17 @@ def user_saved(sender, instance, **kwargs) -> None:
 def profile_saved(sender, instance, **kwargs) -> None:
     """post_save/post_delete of a profile: the menu shows it."""
     users_changed(instance.user_id)
+
+
+def memberships_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """m2m_changed of users' groups or permissions, from either side
+    (``user.groups.add(g)`` or ``group.user_set.add(u)``)."""
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            users_changed(instance.pk)
+    elif action in ("post_add", "post_remove"):
+        users_changed(*pk_set)
+    elif action == "pre_clear":  # afterwards nobody knows whose they were
+        # The through model's link to the group or permission is named after it.
+        users = sender.objects.filter(**{instance._meta.model_name: instance}).values_list("user_id", flat=True)
+        users_changed(*users)

@@ -144,7 +144,7 @@ def title_detail(request, pk: int):
 
 
 def _curator_title(request, pk: int | None, action: str):
-    if not can_curate(request.user, action):
+    if not can_curate(request.user, action, fresh=True):
         raise PermissionDenied
     if pk is None:
         return None

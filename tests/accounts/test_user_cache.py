@@ -66,3 +66,26 @@ def test_my_profile_and_a_public_profile_cost_no_query_once_cached(user, django_
     assert client.get(f"/api/v1/user/{other.pk}").json()["username"] == "someone-else"
     user_deactivate(user=other)
     assert client.get(f"/api/v1/user/{other.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("side", ["user", "group"])
+def test_joining_or_leaving_the_curators_shows_at_once(user, side, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    from catalog.permissions import CURATORS_GROUP, can_curate
+
+    group = Group.objects.get(name=CURATORS_GROUP)
+    fresh = lambda: User.objects.get(pk=user.pk)  # noqa: E731 - a new request's user object
+    assert not can_curate(fresh())
+    with django_assert_num_queries(0):
+        assert not can_curate(user)  # cached
+    if side == "user":
+        user.groups.add(group)
+    else:
+        group.user_set.add(user)
+    assert can_curate(fresh())
+    if side == "user":
+        user.groups.remove(group)
+    else:
+        group.user_set.clear()
+    assert not can_curate(fresh())
