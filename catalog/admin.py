@@ -6,12 +6,14 @@ from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.cache import bump
 from core.errors import ServiceError
 from core.forms import add_service_error
 from core.images import reencode_image
 
 from .covers import cover_url
 from .models import Title
+from .selectors import title_scope
 from .services import COVER_MAX_SIDE, clean_title_fields, title_lists_changed
 
 
@@ -100,14 +102,19 @@ class TitleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         types = {obj.type, form.initial.get("type", obj.type)}
-        transaction.on_commit(lambda: title_lists_changed(*types))
+        transaction.on_commit(lambda: title_lists_changed(*types, pk=obj.pk))
 
     def delete_model(self, request, obj):
-        type_ = obj.type
+        type_, pk = obj.type, obj.pk
         super().delete_model(request, obj)
-        transaction.on_commit(lambda: title_lists_changed(type_))
+        transaction.on_commit(lambda: title_lists_changed(type_, pk=pk))
 
     def delete_queryset(self, request, queryset):
-        types = set(queryset.values_list("type", flat=True).distinct())
+        rows = list(queryset.values_list("pk", "type"))
         super().delete_queryset(request, queryset)
-        transaction.on_commit(lambda: title_lists_changed(*types))
+
+        def after():
+            title_lists_changed(*{type_ for _, type_ in rows})
+            bump(*(title_scope(pk) for pk, _ in rows))
+
+        transaction.on_commit(after)

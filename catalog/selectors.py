@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
+from core.cache import cache_key, cached
 from core.errors import Invalid
 
 from .models import Title, TitleType
@@ -33,6 +34,10 @@ TITLE_ORDERINGS: dict[str, tuple] = {
 # them (under a stream of reviews nothing would stay cached): lists show it
 # within this many seconds, the title itself at once.
 TITLE_LIST_CACHE_SECONDS = 60
+TITLE_CACHE_SECONDS = 600
+# A person's own walk and review of a title; walks and reviews edited in the
+# admin bump no person's scope, so they show within this.
+MINE_CACHE_SECONDS = 60
 
 
 def title_list_scope(type: str) -> str:
@@ -130,16 +135,33 @@ def title_count_forget(*types: str) -> None:
     cache.delete_many([_count_key(t) for t in types if t])
 
 
+def title_scope(pk: int) -> str:
+    """The cache scope of one title (see core.cache): bumped by every change
+    to the title, its rating included."""
+    return f"catalog:title:{pk}"
+
+
 def title_with_mine(*, pk: int, user):
-    """The title and the caller's own walk and review of it (``None`` when they have none)."""
+    """The title and the caller's own walk and review of it (``None`` when
+    they have none), from the cache: the title until it changes, the walk
+    and review until the caller writes one of theirs."""
     from reviews.models import Review
+    from reviews.selectors import user_reviews_scope
     from walks.models import Walk
+    from walks.services import user_walks_scope
 
     from .services import title_get
 
-    title = title_get(pk=pk)
+    scope = title_scope(pk)
+    title = cached(scope, cache_key(scope), lambda: title_get(pk=pk), timeout=TITLE_CACHE_SECONDS)
     if user is None or not user.is_authenticated:
         return title, None, None
-    walk = Walk.objects.filter(title_id=title.pk, user=user).first()
-    review = Review.objects.filter(title_id=title.pk, user=user).first()
+
+    def mine():
+        walk = Walk.objects.filter(title_id=title.pk, user=user).first()
+        review = Review.objects.filter(title_id=title.pk, user=user).first()
+        return walk, review
+
+    scopes = (user_walks_scope(user.pk), user_reviews_scope(user.pk))
+    walk, review = cached(scopes, cache_key(scopes[0], "mine", pk), mine, timeout=MINE_CACHE_SECONDS)
     return title, walk, review

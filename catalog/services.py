@@ -13,7 +13,7 @@ from core.images import reencode_image
 
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
 from .permissions import catalog_permission_check
-from .selectors import title_count_forget, title_list_scope
+from .selectors import title_count_forget, title_list_scope, title_scope
 
 NAME_MAX = Title._meta.get_field("name").max_length
 DESCRIPTION_MAX = Title._meta.get_field("description").max_length
@@ -67,13 +67,14 @@ def clean_title_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
     return out
 
 
-def title_lists_changed(*types: str, counts: bool = True) -> None:
+def title_lists_changed(*types: str, counts: bool = True, pk: int | None = None) -> None:
     """Titles of ``types`` were written and committed: their cached lists are
-    stale, and so are their counts unless the titles only changed in place."""
+    stale, and so are their counts unless the titles only changed in place;
+    and so is title ``pk`` itself."""
     types = tuple(t for t in types if t)
     if counts:
         title_count_forget(*types)
-    bump(*(title_list_scope(t) for t in types))
+    bump(*(title_list_scope(t) for t in types), *([title_scope(pk)] if pk else []))
 
 
 def title_get(*, pk: int) -> Title:
@@ -101,9 +102,9 @@ def title_update(*, actor, title: Title, **fields: Any) -> Title:
         setattr(title, key, value)
     title.save(update_fields=[*values, "updated_at"])
     if title.type != old_type:
-        transaction.on_commit(lambda: title_lists_changed(old_type, title.type))
+        transaction.on_commit(lambda: title_lists_changed(old_type, title.type, pk=title.pk))
     else:
-        transaction.on_commit(lambda: title_lists_changed(title.type, counts=False))
+        transaction.on_commit(lambda: title_lists_changed(title.type, counts=False, pk=title.pk))
     return title
 
 
@@ -114,7 +115,7 @@ def title_set_cover(*, actor, title: Title, upload) -> Title:
     old = title.cover.name if title.cover else ""
     title.cover.save(content.name, content, save=False)
     title.save(update_fields=["cover", "updated_at"])
-    transaction.on_commit(lambda: title_lists_changed(title.type, counts=False))
+    transaction.on_commit(lambda: title_lists_changed(title.type, counts=False, pk=title.pk))
     if old:
         storage = title.cover.storage
         transaction.on_commit(lambda: storage.delete(old))
@@ -133,7 +134,7 @@ def title_delete(*, actor, title: Title) -> None:
         from reviews.selectors import title_reviews_scope
         from walks.services import title_walks_scope
 
-        title_lists_changed(type_)
+        title_lists_changed(type_, pk=pk)
         bump(title_reviews_scope(pk), title_walks_scope(pk))
         if cover:
             storage.delete(cover)

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from catalog.models import Title
+from catalog.selectors import title_scope
 from core import broker
 from core.cache import bump
 from core.errors import Invalid, NotFound
@@ -155,8 +156,8 @@ def title_rating_recompute(*, title_id: int) -> bool:
     if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
         return False
     Title.objects.filter(pk=title_id).update(**_rating_expressions())
-    # The title's reviews are shown with their number (the rating_count).
-    _lists_changed_on_commit(title_id=title_id)
+    # The title and its reviews (shown with their number, the rating_count).
+    transaction.on_commit(lambda: bump(title_scope(title_id), title_reviews_scope(title_id)))
     return True
 
 

@@ -202,3 +202,19 @@ def test_the_profile_page_is_cached_per_owner_and_follows_their_writes(user, cli
     committed(lambda: profile_update(user=other, username="renamed-walker"))
     assert "renamed-walker" in client.get(url).content.decode()
     assert client.get("/u/999999/").status_code == 404
+
+
+def test_a_title_and_my_walk_and_review_of_it_are_cached_until_they_change(user, curator, committed):
+    title = TitleFactory(name="Celeste")
+    client = jwt_client_for(user)
+    url = f"{TITLES}/{title.pk}"
+    body = client.get(url).json()
+    assert (body["walk"], body["review"], body["rating"]) == (None, None, None)
+    committed(lambda: walk_services.walk_upsert(user=user, title_id=title.pk, state="completed"))
+    committed(lambda: review_services.review_upsert(user=user, title_id=title.pk, rating=88, text=""))
+    body = client.get(url).json()
+    assert (body["walk"]["state"], body["review"]["rating"], body["rating"]) == ("completed", 88, 88)
+    committed(lambda: catalog_services.title_update(actor=curator, title=title, name="Celeste DX"))
+    assert client.get(url).json()["name"] == "Celeste DX"
+    committed(lambda: catalog_services.title_delete(actor=curator, title=title))
+    assert client.get(url).status_code == 404
