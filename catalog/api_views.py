@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.cache import cached, request_cache_key
+from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 from reviews.serializers import ReviewSerializer
 from walks.serializers import WalkSerializer
@@ -59,13 +59,12 @@ class TitleListCreate(APIView):
         self._type, self._search = params.get("type"), params.get("search")
         # The same for every caller (see selectors.TITLE_LIST_CACHE_SECONDS).
         scope = selectors.title_list_scope(self._type)
-        data = cached(
+        return cached_json(
             scope,
-            request_cache_key(scope, request),
+            request,
             lambda: paginated_response(request, queryset, TitleSerializer, view=self).data,
             timeout=selectors.TITLE_LIST_CACHE_SECONDS,
         )
-        return Response(data)
 
     @extend_schema(summary="Add a title (curators)", request=TitleInSerializer, responses={201: TITLE_DETAIL})
     def post(self, request):

@@ -77,3 +77,15 @@ def request_cache_key(scope: str, request) -> str:
     from django.utils.translation import get_language
 
     return cache_key(scope, request.scheme, request.get_host(), get_language(), request.get_full_path())
+
+
+def cached_json(scope: str | Sequence[str], request, compute: Callable[[], object], *, timeout: int):
+    """An API answer cached as its rendered JSON under ``scope``: a hit is
+    one cache read and no serialising at all. ``compute`` returns the data
+    (its errors pass through and nothing is cached)."""
+    from django.http import HttpResponse
+    from rest_framework.renderers import JSONRenderer
+
+    first = scope if isinstance(scope, str) else scope[0]
+    body = cached(scope, request_cache_key(first, request), lambda: JSONRenderer().render(compute()), timeout=timeout)
+    return HttpResponse(body, content_type="application/json")

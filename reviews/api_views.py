@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.models import TitleType
 from catalog.services import title_get
-from core.cache import cached, request_cache_key
+from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 from walks.selectors import public_user
 
@@ -77,7 +77,7 @@ class UserReviews(APIView):
             return paginated_response(request, queryset, ReviewWithTitleSerializer).data
 
         scope = selectors.user_reviews_scope(pk)
-        return Response(cached(scope, request_cache_key(scope, request), page, timeout=LIST_CACHE_SECONDS))
+        return cached_json(scope, request, page, timeout=LIST_CACHE_SECONDS)
 
 
 class TitleReviews(APIView):
@@ -101,4 +101,4 @@ class TitleReviews(APIView):
             return paginated_response(request, queryset, ReviewWithUserSerializer).data
 
         scope = selectors.title_reviews_scope(pk)
-        return Response(cached(scope, request_cache_key(scope, request), page, timeout=LIST_CACHE_SECONDS))
+        return cached_json(scope, request, page, timeout=LIST_CACHE_SECONDS)

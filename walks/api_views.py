@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.models import TitleType
 from catalog.services import title_get
-from core.cache import cached, request_cache_key
+from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
@@ -82,7 +82,7 @@ class UserWalks(APIView):
             return paginated_response(request, queryset, WalkWithTitleSerializer).data
 
         scope = selectors.user_walks_scope(pk)
-        return Response(cached(scope, request_cache_key(scope, request), page, timeout=LIST_CACHE_SECONDS))
+        return cached_json(scope, request, page, timeout=LIST_CACHE_SECONDS)
 
 
 class TitleWalks(APIView):
