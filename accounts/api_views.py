@@ -203,8 +203,10 @@ class EmailChangeView(APIView):
 class MeView(APIView):
     @extend_schema(tags=["profile"], summary="My profile", responses={200: s.MeSerializer, **ERRORS})
     def get(self, request):
-        # The user and profile as authentication loaded them (from the cache).
-        return Response(s.MeSerializer(request.user).data)
+        # The user and profile as authentication loaded them (from the cache),
+        # serialised once per version of them: the key is the caller's own.
+        user = request.user
+        return Response(cached_for_user(user.pk, "me", lambda: s.MeSerializer(user).data))
 
     @extend_schema(
         tags=["profile"],

@@ -89,3 +89,14 @@ def test_joining_or_leaving_the_curators_shows_at_once(user, side, django_assert
     else:
         group.user_set.clear()
     assert not can_curate(fresh())
+
+
+def test_my_profile_is_never_someone_elses(user):
+    from tests.conftest import jwt_client_for
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    assert jwt_client_for(user).get("/api/v1/user/@me").json()["email"] == user.email
+    assert jwt_client_for(other).get("/api/v1/user/@me").json()["email"] == other.email
+    profile_update(user=user, username="new-name")
+    assert jwt_client_for(user).get("/api/v1/user/@me").json()["username"] == "new-name"
