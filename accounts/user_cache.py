@@ -3,11 +3,13 @@
 Every request loads its user (by the JWT's user id or the session's), and
 every page shows the user's profile in the menu. Both come from the shared
 cache under the scope ``accounts:user:<id>`` (see core.cache), which is
-dropped whenever the user or profile row is saved and after the few bulk
-``update()`` calls that bypass ``save()`` (linking's group changes): so a
-deactivation, a password change or an unlink takes effect on the next
-request. The timeout bounds anything else that writes users behind the
-ORM's back.
+dropped whenever the user or profile row is saved, when the user's groups
+or permissions change, and after the few bulk ``update()`` calls that
+bypass ``save()`` (linking's group changes): so a deactivation, a password
+change or an unlink takes effect on the next request. The timeout bounds
+anything else that writes users behind the ORM's back. Whatever else is
+derived from these rows alone (a public profile, a curator's permissions)
+is cached in the same scope with :func:`cached_for_user`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ def cached_user(user_id):
 
 
 def cached_for_user(user_id: int, purpose: str, compute: Callable):
-    """Something derived from the user and profile rows only (a public
-    profile), cached until either changes."""
+    """Something derived from the user's rows only (a public profile, their
+    permissions), cached until one of them changes."""
     scope = user_scope(user_id)
     return cached(scope, cache_key(scope, purpose), compute, timeout=USER_CACHE_SECONDS)
 
