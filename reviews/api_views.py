@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.user_cache import user_scope
 from catalog.models import TitleType
 from catalog.services import title_get
 from core.cache import cached_json
@@ -76,8 +77,9 @@ class UserReviews(APIView):
             public_user(pk=pk)
             return paginated_response(request, queryset, ReviewWithTitleSerializer).data
 
-        scope = selectors.user_reviews_scope(pk)
-        return cached_json(scope, request, page, timeout=LIST_CACHE_SECONDS)
+        # Also the person's scope: a deactivated account's list is gone at once.
+        scopes = (selectors.user_reviews_scope(pk), user_scope(pk))
+        return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
 class TitleReviews(APIView):

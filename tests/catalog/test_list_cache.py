@@ -218,3 +218,15 @@ def test_a_title_and_my_walk_and_review_of_it_are_cached_until_they_change(user,
     assert client.get(url).json()["name"] == "Celeste DX"
     committed(lambda: catalog_services.title_delete(actor=curator, title=title))
     assert client.get(url).status_code == 404
+
+
+def test_a_deactivated_persons_lists_are_gone_at_once(user, committed):
+    other = UserFactory()
+    WalkFactory(user=other)
+    ReviewFactory(user=other)
+    client = jwt_client_for(user)
+    for url in (f"/api/v1/user/{other.pk}/walks", f"/api/v1/user/{other.pk}/reviews"):
+        assert client.get(url).json()["count"] == 1
+    committed(lambda: user_deactivate(user=other))
+    for url in (f"/api/v1/user/{other.pk}/walks", f"/api/v1/user/{other.pk}/reviews"):
+        assert client.get(url).status_code == 404
