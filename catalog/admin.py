@@ -14,7 +14,7 @@ from core.images import reencode_image
 from .covers import cover_url
 from .models import Title
 from .selectors import title_scope
-from .services import COVER_MAX_SIDE, clean_title_fields, title_lists_changed
+from .services import COVER_MAX_SIDE, clean_title_fields, titles_changed
 
 
 class DecadeFilter(admin.SimpleListFilter):
@@ -102,19 +102,19 @@ class TitleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         types = {obj.type, form.initial.get("type", obj.type)}
-        transaction.on_commit(lambda: title_lists_changed(*types, pk=obj.pk))
+        transaction.on_commit(lambda: titles_changed(*types, pk=obj.pk))
 
     def delete_model(self, request, obj):
         type_, pk = obj.type, obj.pk
         super().delete_model(request, obj)
-        transaction.on_commit(lambda: title_lists_changed(type_, pk=pk))
+        transaction.on_commit(lambda: titles_changed(type_, pk=pk))
 
     def delete_queryset(self, request, queryset):
         rows = list(queryset.values_list("pk", "type"))
         super().delete_queryset(request, queryset)
 
         def after():
-            title_lists_changed(*{type_ for _, type_ in rows})
+            titles_changed(*{type_ for _, type_ in rows})
             bump(*(title_scope(pk) for pk, _ in rows))
 
         transaction.on_commit(after)

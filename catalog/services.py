@@ -67,7 +67,7 @@ def clean_title_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
     return out
 
 
-def title_lists_changed(*types: str, counts: bool = True, pk: int | None = None) -> None:
+def titles_changed(*types: str, counts: bool = True, pk: int | None = None) -> None:
     """Titles of ``types`` were written and committed: their cached lists are
     stale, and so are their counts unless the titles only changed in place;
     and so is title ``pk`` itself."""
@@ -89,7 +89,7 @@ def title_create(*, actor, **fields: Any) -> Title:
     catalog_permission_check(user=actor, action="add")
     values = clean_title_fields(fields, partial=False)
     title = Title.objects.create(**values)
-    transaction.on_commit(lambda: title_lists_changed(title.type))
+    transaction.on_commit(lambda: titles_changed(title.type))
     return title
 
 
@@ -102,9 +102,9 @@ def title_update(*, actor, title: Title, **fields: Any) -> Title:
         setattr(title, key, value)
     title.save(update_fields=[*values, "updated_at"])
     if title.type != old_type:
-        transaction.on_commit(lambda: title_lists_changed(old_type, title.type, pk=title.pk))
+        transaction.on_commit(lambda: titles_changed(old_type, title.type, pk=title.pk))
     else:
-        transaction.on_commit(lambda: title_lists_changed(title.type, counts=False, pk=title.pk))
+        transaction.on_commit(lambda: titles_changed(title.type, counts=False, pk=title.pk))
     return title
 
 
@@ -115,7 +115,7 @@ def title_set_cover(*, actor, title: Title, upload) -> Title:
     old = title.cover.name if title.cover else ""
     title.cover.save(content.name, content, save=False)
     title.save(update_fields=["cover", "updated_at"])
-    transaction.on_commit(lambda: title_lists_changed(title.type, counts=False, pk=title.pk))
+    transaction.on_commit(lambda: titles_changed(title.type, counts=False, pk=title.pk))
     if old:
         storage = title.cover.storage
         transaction.on_commit(lambda: storage.delete(old))
@@ -134,7 +134,7 @@ def title_delete(*, actor, title: Title) -> None:
         from reviews.selectors import title_reviews_scope
         from walks.services import title_walks_scope
 
-        title_lists_changed(type_, pk=pk)
+        titles_changed(type_, pk=pk)
         bump(title_reviews_scope(pk), title_walks_scope(pk))
         if cover:
             storage.delete(cover)

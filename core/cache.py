@@ -20,6 +20,9 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.translation import get_language
+from rest_framework.renderers import JSONRenderer
 
 T = TypeVar("T")
 
@@ -74,8 +77,6 @@ def request_cache_key(scope: str, request) -> str:
     """A key for what ``request`` is answered with under ``scope``: its path
     and query, and what else the answer depends on (the host and scheme in
     pagination links, the language in placeholder cover URLs)."""
-    from django.utils.translation import get_language
-
     return cache_key(scope, request.scheme, request.get_host(), get_language(), request.get_full_path())
 
 
@@ -83,9 +84,6 @@ def cached_json(scope: str | Sequence[str], request, compute: Callable[[], objec
     """An API answer cached as its rendered JSON under ``scope``: a hit is
     one cache read and no serialising at all. ``compute`` returns the data
     (its errors pass through and nothing is cached)."""
-    from django.http import HttpResponse
-    from rest_framework.renderers import JSONRenderer
-
     first = scope if isinstance(scope, str) else scope[0]
     body = cached(scope, request_cache_key(first, request), lambda: JSONRenderer().render(compute()), timeout=timeout)
     return HttpResponse(body, content_type="application/json")
