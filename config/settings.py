@@ -143,7 +143,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.filecache.FileBasedCache",
             "LOCATION": env.str("CACHE_DIR", default=str(VAR_DIR / "cache")),
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
