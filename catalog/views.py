@@ -7,14 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import override as translation_override
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.cache import cached, request_cache_key
+from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error
 from core.pagination import page_for
@@ -76,8 +75,8 @@ def titles(request):
     # The same for everyone (see selectors.TITLE_LIST_CACHE_SECONDS); the
     # page around it shows who is signed in.
     scope = selectors.title_list_scope(type_)
-    html = cached(scope, request_cache_key(scope, request), results, timeout=selectors.TITLE_LIST_CACHE_SECONDS)
-    return render(request, "catalog/titles.html", {**context, "results": mark_safe(html)})  # noqa: S308 - our own rendering
+    html = cached_html(scope, request, results, timeout=selectors.TITLE_LIST_CACHE_SECONDS)
+    return render(request, "catalog/titles.html", {**context, "results": html})
 
 
 def title_page_context(request, title, walk, review, *, review_form=None) -> dict:
@@ -121,14 +120,14 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         )
 
     scopes = (title_reviews_scope(title.pk), title_walks_scope(title.pk))
-    html = cached(scopes, request_cache_key(scopes[0], request), activity, timeout=ACTIVITY_CACHE_SECONDS)
+    html = cached_html(scopes, request, activity, timeout=ACTIVITY_CACHE_SECONDS)
     return {
         "title": title,
         "walk": walk,
         "review": review,
         "review_form": review_form,
         "states": WalkState.choices,
-        "activity": mark_safe(html),  # noqa: S308 - our own rendering
+        "activity": html,
         "can_change": can_curate(request.user, "change"),
         "can_delete": can_curate(request.user, "delete"),
     }

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from rest_framework.renderers import JSONRenderer
 
@@ -73,17 +74,24 @@ def bump(*scopes: str) -> None:
     cache.set_many({_version_key(scope): _new_version() for scope in scopes}, timeout=None)
 
 
-def request_cache_key(scope: str, request) -> str:
+def request_cache_key(scope: str | Sequence[str], request, *parts: object) -> str:
     """A key for what ``request`` is answered with under ``scope``: its path
     and query, and what else the answer depends on (the host and scheme in
-    pagination links, the language in placeholder cover URLs)."""
-    return cache_key(scope, request.scheme, request.get_host(), get_language(), request.get_full_path())
+    pagination links, the language in placeholder cover URLs, ``parts``)."""
+    first = scope if isinstance(scope, str) else scope[0]
+    return cache_key(first, request.scheme, request.get_host(), get_language(), request.get_full_path(), *parts)
 
 
 def cached_json(scope: str | Sequence[str], request, compute: Callable[[], object], *, timeout: int):
     """An API answer cached as its rendered JSON under ``scope``: a hit is
     one cache read and no serialising at all. ``compute`` returns the data
     (its errors pass through and nothing is cached)."""
-    first = scope if isinstance(scope, str) else scope[0]
-    body = cached(scope, request_cache_key(first, request), lambda: JSONRenderer().render(compute()), timeout=timeout)
+    body = cached(scope, request_cache_key(scope, request), lambda: JSONRenderer().render(compute()), timeout=timeout)
     return HttpResponse(body, content_type="application/json")
+
+
+def cached_html(scope: str | Sequence[str], request, render: Callable[[], str], *, timeout: int) -> SafeString:
+    """A fragment of a page, the same for everyone who asks for the same URL,
+    cached under ``scope``; ``render`` renders it from a template (so it is
+    escaped already and safe to embed)."""
+    return mark_safe(cached(scope, request_cache_key(scope, request), render, timeout=timeout))  # noqa: S308

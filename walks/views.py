@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.user_cache import user_scope
 from catalog.models import TitleType
 from catalog.selectors import clean_type
-from core.cache import cache_key, cached, request_cache_key
+from core.cache import cached, request_cache_key
 from core.errors import ServiceError
 from core.pagination import page_for
 from reviews.selectors import user_reviews, user_reviews_scope
@@ -97,7 +97,7 @@ def profile(request, pk: int):
     try:
         page = cached(
             scopes,
-            cache_key(scopes[0], is_me, request_cache_key(scopes[0], request)),
+            request_cache_key(scopes, request, is_me),
             body,
             timeout=PROFILE_CACHE_SECONDS,
         )
