@@ -20,11 +20,7 @@ from django.db import transaction
 
 from core.cache import bump, cache_key, cached
 
-USER_CACHE_SECONDS = 60
-
-
-def user_scope(user_id) -> str:
-    return f"accounts:user:{user_id}"
+from .cache import USER_CACHE_SECONDS, user_scope
 
 
 def cached_user(user_id):

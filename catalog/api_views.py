@@ -10,10 +10,12 @@ from core.pagination import PageNumberPagination, paginated_response
 from reviews.serializers import ReviewSerializer
 from walks.serializers import WalkSerializer
 
-from . import selectors, services
+from . import cache, selectors, services
+from .cache import title_list_scope
 from .models import TitleType
 from .permissions import catalog_permission_check
 from .serializers import CoverInSerializer, TitleInSerializer, TitleSerializer
+from .title_page import title_with_mine
 
 
 def _title_payload(request, title, walk=None, review=None) -> dict:
@@ -57,13 +59,13 @@ class TitleListCreate(APIView):
             type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
         )
         self._type, self._search = params.get("type"), params.get("search")
-        # The same for every caller (see selectors.TITLE_LIST_CACHE_SECONDS).
-        scope = selectors.title_list_scope(self._type)
+        # The same for every caller (see TITLE_LIST_CACHE_SECONDS).
+        scope = title_list_scope(self._type)
         return cached_json(
             scope,
             request,
             lambda: paginated_response(request, queryset, TitleSerializer, view=self).data,
-            timeout=selectors.TITLE_LIST_CACHE_SECONDS,
+            timeout=cache.TITLE_LIST_CACHE_SECONDS,
         )
 
     @extend_schema(summary="Add a title (curators)", request=TitleInSerializer, responses={201: TITLE_DETAIL})
@@ -78,7 +80,7 @@ class TitleListCreate(APIView):
 class TitleDetail(APIView):
     @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
     def get(self, request, pk: int):
-        title, walk, review = selectors.title_with_mine(pk=pk, user=request.user)
+        title, walk, review = title_with_mine(pk=pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 
     @extend_schema(summary="Change a title (curators)", request=TitleInSerializer(partial=True), responses=TITLE_DETAIL)
@@ -86,14 +88,14 @@ class TitleDetail(APIView):
         catalog_permission_check(user=request.user, action="change")
         incoming = TitleInSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
-        title = services.title_update(actor=request.user, title=services.title_get(pk=pk), **incoming.validated_data)
-        _, walk, review = selectors.title_with_mine(pk=title.pk, user=request.user)
+        title = services.title_update(actor=request.user, title=selectors.title_get(pk=pk), **incoming.validated_data)
+        _, walk, review = title_with_mine(pk=title.pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 
     @extend_schema(summary="Delete a title (curators)", responses={204: None})
     def delete(self, request, pk: int):
         catalog_permission_check(user=request.user, action="delete")
-        services.title_delete(actor=request.user, title=services.title_get(pk=pk))
+        services.title_delete(actor=request.user, title=selectors.title_get(pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -105,7 +107,7 @@ class TitleCover(APIView):
     )
     def post(self, request, pk: int):
         catalog_permission_check(user=request.user, action="change")
-        title = services.title_get(pk=pk)
+        title = selectors.title_get(pk=pk)
         upload = request.FILES.get("cover")
         title = services.title_set_cover(actor=request.user, title=title, upload=upload)
         return Response(TitleSerializer(title, context={"request": request}).data)

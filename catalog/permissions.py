@@ -28,7 +28,7 @@ def _catalog_perms(user, *, fresh: bool) -> frozenset[str]:
     the user object for the rest of the request (as ``has_perm`` does).
     Unless ``fresh``, they come from the user's cache scope, dropped when
     the user's groups or permissions change (a change to a group's own
-    permissions shows within accounts.user_cache.USER_CACHE_SECONDS)."""
+    permissions shows within accounts.cache.USER_CACHE_SECONDS)."""
     perms = None if fresh else getattr(user, "_catalog_perm_cache", None)
     if perms is None:
         perms = _load(user) if fresh else cached_for_user(user.pk, "catalog-perms", lambda: _load(user))

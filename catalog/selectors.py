@@ -9,13 +9,20 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from core.cache import cache_key, cached
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 
+from .cache import (
+    COUNT_CACHE_SECONDS,
+    SEARCH_COUNT_CACHE_SECONDS,
+    TITLE_CACHE_SECONDS,
+    title_count_key,
+    title_scope,
+    title_search_count_key,
+)
 from .models import Title, TitleType
 
 SEARCH_MAX_LENGTH = 100
-COUNT_CACHE_SECONDS = 60
-SEARCH_COUNT_CACHE_SECONDS = 20
+MAX_ID = 2**63 - 1
 
 # Every ordering ends with the id in the same direction, so pages never
 # overlap or skip titles with equal keys; unrated titles come last both ways.
@@ -28,21 +35,16 @@ TITLE_ORDERINGS: dict[str, tuple] = {
     "-rating": (F("rating").desc(nulls_last=True), "-id"),
 }
 
-
-# Lists of titles (API and pages) are cached per type and dropped when a
-# title of the type is added, changed or removed. A new rating does not drop
-# them (under a stream of reviews nothing would stay cached): lists show it
-# within this many seconds, the title itself at once.
-TITLE_LIST_CACHE_SECONDS = 60
-TITLE_CACHE_SECONDS = 600
-# A person's own walk and review of a title; walks and reviews edited in the
-# admin bump no person's scope, so they show within this.
-MINE_CACHE_SECONDS = 60
-
-
-def title_list_scope(type: str) -> str:
-    """The cache scope of the lists of titles of ``type`` (see core.cache)."""
-    return f"catalog:titles:{type}"
+# What a list of walks or reviews shows of each title.
+TITLE_BRIEF = (
+    "title__id",
+    "title__name",
+    "title__type",
+    "title__release_year",
+    "title__cover",
+    "title__rating",
+    "title__rating_count",
+)
 
 
 def clean_type(value: str | None, *, required: bool, param: str = "type") -> str | None:
@@ -95,13 +97,8 @@ def title_list(*, type: str | None, search: str | None = None, ordering: str | N
     return qs.order_by(*TITLE_ORDERINGS[ordering])
 
 
-def _count_key(type: str) -> str:
-    return f"catalog:title-count:{type}"
-
-
 def _search_count_key(type: str, search: str) -> str:
-    digest = hashlib.sha256(search.lower().encode()).hexdigest()[:32]
-    return f"catalog:title-search-count:{type}:{digest}"
+    return title_search_count_key(type, hashlib.sha256(search.lower().encode()).hexdigest()[:32])
 
 
 def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> int:
@@ -123,7 +120,7 @@ def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> 
             count = queryset.order_by().count()
             cache.set(key, count, SEARCH_COUNT_CACHE_SECONDS)
         return count
-    key = _count_key(type)
+    key = title_count_key(type)
     count = cache.get(key)
     if count is None:
         count = queryset.order_by().count()
@@ -132,36 +129,34 @@ def title_count(*, type: str, search: str | None, queryset: QuerySet[Title]) -> 
 
 
 def title_count_forget(*types: str) -> None:
-    cache.delete_many([_count_key(t) for t in types if t])
+    cache.delete_many([title_count_key(t) for t in types if t])
 
 
-def title_scope(pk: int) -> str:
-    """The cache scope of one title (see core.cache): bumped by every change
-    to the title, its rating included."""
-    return f"catalog:title:{pk}"
+def title_get(*, pk: int) -> Title:
+    try:
+        return Title.objects.get(pk=pk)
+    except Title.DoesNotExist:
+        raise NotFound(_("No such title."), code="title_not_found") from None
 
 
-def title_with_mine(*, pk: int, user):
-    """The title and the caller's own walk and review of it (``None`` when
-    they have none), from the cache: the title until it changes, the walk
-    and review until the caller writes one of theirs."""
-    from reviews.models import Review
-    from reviews.selectors import user_reviews_scope
-    from walks.models import Walk
-    from walks.services import user_walks_scope
-
-    from .services import title_get
-
+def title_cached(*, pk: int) -> Title:
+    """The title from the cache, until it (or its rating) changes."""
     scope = title_scope(pk)
-    title = cached(scope, cache_key(scope), lambda: title_get(pk=pk), timeout=TITLE_CACHE_SECONDS)
-    if user is None or not user.is_authenticated:
-        return title, None, None
+    return cached(scope, cache_key(scope), lambda: title_get(pk=pk), timeout=TITLE_CACHE_SECONDS)
 
-    def mine():
-        walk = Walk.objects.filter(title_id=title.pk, user=user).first()
-        review = Review.objects.filter(title_id=title.pk, user=user).first()
-        return walk, review
 
-    scopes = (user_walks_scope(user.pk), user_reviews_scope(user.pk))
-    walk, review = cached(scopes, cache_key(scopes[0], "mine", pk), mine, timeout=MINE_CACHE_SECONDS)
-    return title, walk, review
+def clean_id(value, *, field: str) -> int:
+    if type(value) is not int or not 0 < value <= MAX_ID:
+        message = _("Send the id as a whole number.")
+        raise Invalid(f"{field}: {message}", code="invalid", errors={field: [message]})
+    return value
+
+
+def title_for_write(*, title_id) -> Title:
+    """The title a walk or review is about; unknown ids are a 400 on the ``title_id`` field."""
+    title_id = clean_id(title_id, field="title_id")
+    title = Title.objects.filter(pk=title_id).only("id").first()
+    if title is None:
+        message = _("No title has this id.")
+        raise Invalid(f"title_id: {message}", code="title_not_found", errors={"title_id": [message]})
+    return title

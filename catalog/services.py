@@ -8,12 +8,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.cache import bump
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.images import reencode_image
 
+from .cache import title_list_scope, title_scope
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
 from .permissions import catalog_permission_check
-from .selectors import title_count_forget, title_list_scope, title_scope
+from .selectors import title_count_forget
 
 NAME_MAX = Title._meta.get_field("name").max_length
 DESCRIPTION_MAX = Title._meta.get_field("description").max_length
@@ -77,13 +78,6 @@ def titles_changed(*types: str, counts: bool = True, pk: int | None = None) -> N
     bump(*(title_list_scope(t) for t in types), *([title_scope(pk)] if pk else []))
 
 
-def title_get(*, pk: int) -> Title:
-    try:
-        return Title.objects.get(pk=pk)
-    except Title.DoesNotExist:
-        raise NotFound(_("No such title."), code="title_not_found") from None
-
-
 @transaction.atomic
 def title_create(*, actor, **fields: Any) -> Title:
     catalog_permission_check(user=actor, action="add")
@@ -131,11 +125,8 @@ def title_delete(*, actor, title: Title) -> None:
     title.delete()  # walks and reviews go with it
 
     def after():
-        from reviews.selectors import title_reviews_scope
-        from walks.services import title_walks_scope
-
+        # Whatever lists the title's walks or reviews depends on its scope too.
         titles_changed(type_, pk=pk)
-        bump(title_reviews_scope(pk), title_walks_scope(pk))
         if cover:
             storage.delete(cover)
 

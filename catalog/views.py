@@ -17,17 +17,20 @@ from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error
 from core.pagination import page_for
+from reviews.cache import title_reviews_scope
 from reviews.forms import ReviewForm
-from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews, title_reviews_scope
+from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
+from walks.cache import title_walks_scope
 from walks.models import WalkState
 from walks.selectors import title_walks
-from walks.services import title_walks_scope
 
-from . import selectors, services
+from . import cache, selectors, services
+from .cache import title_list_scope, title_scope
 from .covers import placeholder_svg
 from .forms import CoverForm, TitleForm
 from .models import TitleType
 from .permissions import can_curate
+from .title_page import title_with_mine
 
 # The reviews and walks of a title page are dropped by every write of theirs;
 # the people's names and avatars they show may lag this long.
@@ -72,10 +75,10 @@ def titles(request):
         )
         return render_to_string("catalog/_titles_results.html", {**context, "page": page}, request=request)
 
-    # The same for everyone (see selectors.TITLE_LIST_CACHE_SECONDS); the
+    # The same for everyone (see TITLE_LIST_CACHE_SECONDS); the
     # page around it shows who is signed in.
-    scope = selectors.title_list_scope(type_)
-    html = cached_html(scope, request, results, timeout=selectors.TITLE_LIST_CACHE_SECONDS)
+    scope = title_list_scope(type_)
+    html = cached_html(scope, request, results, timeout=cache.TITLE_LIST_CACHE_SECONDS)
     return render(request, "catalog/titles.html", {**context, "results": html})
 
 
@@ -119,7 +122,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
             request=request,
         )
 
-    scopes = (title_reviews_scope(title.pk), title_walks_scope(title.pk))
+    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk))
     html = cached_html(scopes, request, activity, timeout=ACTIVITY_CACHE_SECONDS)
     return {
         "title": title,
@@ -136,7 +139,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
 @require_GET
 def title_detail(request, pk: int):
     try:
-        title, walk, review = selectors.title_with_mine(pk=pk, user=request.user)
+        title, walk, review = title_with_mine(pk=pk, user=request.user)
     except ServiceError as exc:
         return _error_page(request, exc)
     return render(request, "catalog/title_detail.html", title_page_context(request, title, walk, review))
@@ -148,7 +151,7 @@ def _curator_title(request, pk: int | None, action: str):
     if pk is None:
         return None
     try:
-        return services.title_get(pk=pk)
+        return selectors.title_get(pk=pk)
     except ServiceError:
         raise Http404 from None
 

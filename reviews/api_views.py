@@ -5,14 +5,16 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.user_cache import user_scope
+from accounts.cache import user_scope
+from accounts.selectors import public_user
+from catalog.cache import title_scope
 from catalog.models import TitleType
-from catalog.services import title_get
+from catalog.selectors import title_get
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
-from walks.selectors import public_user
 
 from . import selectors, services
+from .cache import title_reviews_scope, user_reviews_scope
 from .serializers import (
     ReviewInSerializer,
     ReviewPatchSerializer,
@@ -78,7 +80,7 @@ class UserReviews(APIView):
             return paginated_response(request, queryset, ReviewWithTitleSerializer).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
-        scopes = (selectors.user_reviews_scope(pk), user_scope(pk))
+        scopes = (user_reviews_scope(pk), user_scope(pk))
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
@@ -102,5 +104,7 @@ class TitleReviews(APIView):
             title_get(pk=pk)
             return paginated_response(request, queryset, ReviewWithUserSerializer).data
 
-        scope = selectors.title_reviews_scope(pk)
-        return cached_json(scope, request, page, timeout=LIST_CACHE_SECONDS)
+        # Also the title's scope: a deleted title's list is gone at once, and
+        # the page's count is the title's rating_count.
+        scopes = (title_reviews_scope(pk), title_scope(pk))
+        return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import F, QuerySet
 
-from catalog.selectors import clean_ordering, clean_type
-from walks.selectors import TITLE_BRIEF, USER_BRIEF
+from accounts.selectors import USER_BRIEF
+from catalog.selectors import TITLE_BRIEF, clean_ordering, clean_type
 
 from .models import Review
 
@@ -15,16 +15,6 @@ TITLE_REVIEW_ORDERINGS = {
     "rating": ("rating", "id"),
     "-rating": ("-rating", "-id"),
 }
-
-
-def title_reviews_scope(title_id: int) -> str:
-    """The cache scope of a title's lists of reviews (see core.cache)."""
-    return f"reviews:title:{title_id}"
-
-
-def user_reviews_scope(user_id: int) -> str:
-    """The cache scope of a user's lists of reviews (see core.cache)."""
-    return f"reviews:user:{user_id}"
 
 
 def title_reviews(*, title_id: int, ordering: str | None = None) -> QuerySet[Review]:

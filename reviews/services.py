@@ -17,14 +17,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from catalog.models import Title
-from catalog.selectors import title_scope
+from catalog.selectors import title_for_write
+from catalog.services import titles_changed
 from core import broker
 from core.cache import bump
 from core.errors import Invalid, NotFound
-from walks.services import title_for_write
 
+from .cache import title_reviews_scope, user_reviews_scope
 from .models import RATING_MAX, RATING_MIN, Review
-from .selectors import title_reviews_scope, user_reviews_scope
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +156,9 @@ def title_rating_recompute(*, title_id: int) -> bool:
     if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
         return False
     Title.objects.filter(pk=title_id).update(**_rating_expressions())
-    # The title and its reviews (shown with their number, the rating_count).
-    transaction.on_commit(lambda: bump(title_scope(title_id), title_reviews_scope(title_id)))
+    # The title changed; what shows its reviews with their number (the
+    # rating_count) depends on the title's scope too.
+    transaction.on_commit(lambda: titles_changed(counts=False, pk=title_id))
     return True
 
 

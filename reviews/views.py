@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.selectors import title_with_mine
+from catalog.title_page import title_with_mine
 from catalog.views import title_page_context
 from core.errors import ServiceError
 from core.forms import add_service_error

@@ -5,13 +5,15 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.user_cache import user_scope
+from accounts.cache import user_scope
+from accounts.selectors import public_user
 from catalog.models import TitleType
-from catalog.services import title_get
+from catalog.selectors import title_get
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
+from .cache import user_walks_scope
 from .models import WalkState
 from .serializers import (
     WalkInSerializer,
@@ -79,11 +81,11 @@ class UserWalks(APIView):
         )
 
         def page() -> dict:
-            selectors.public_user(pk=pk)
+            public_user(pk=pk)
             return paginated_response(request, queryset, WalkWithTitleSerializer).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
-        scopes = (selectors.user_walks_scope(pk), user_scope(pk))
+        scopes = (user_walks_scope(pk), user_scope(pk))
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 

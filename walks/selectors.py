@@ -2,54 +2,27 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from catalog.selectors import clean_type
+from accounts.selectors import USER_BRIEF
+from catalog.selectors import TITLE_BRIEF, clean_type
 from core.cache import cache_key, cached
-from core.errors import NotFound
+from core.errors import Invalid
 
-from .models import Walk
-from .services import clean_state, user_walks_scope
+from .cache import WALK_COUNTS_SECONDS, user_walks_scope
+from .models import Walk, WalkState
 
-TITLE_BRIEF = (
-    "title__id",
-    "title__name",
-    "title__type",
-    "title__release_year",
-    "title__cover",
-    "title__rating",
-    "title__rating_count",
-)
-USER_BRIEF = ("user__id", "user__profile__user_id", "user__profile__username", "user__profile__avatar")
 WALK_FIELDS = ("id", "state", "created_at", "updated_at", "user_id", "title_id")
-# The walk services make a user's counts stale when they write; a title that
-# changes type (a curator's rare edit) or is deleted changes them without a
-# walk service, and this bounds how long a count can be off.
-WALK_COUNTS_SECONDS = 10 * 60
 
 
-def public_user(*, pk: int):
-    """An active user with their profile, for public pages and lists; 404 otherwise."""
-    user = (
-        get_user_model()
-        .objects.filter(pk=pk, is_active=True)
-        .select_related("profile")
-        .only(
-            "id",
-            "is_active",
-            "profile__user_id",
-            "profile__username",
-            "profile__avatar",
-            "profile__bio",
-            "profile__links",
-        )
-        .first()
-    )
-    if user is None:
-        raise NotFound(_("No such user."), code="user_not_found")
-    return user
+def clean_state(value, *, required: bool = True, param: str = "state") -> str | None:
+    if value in (None, "") and not required:
+        return None
+    if value not in WalkState.values:
+        message = _("Choose a state: %(states)s.") % {"states": ", ".join(WalkState.values)}
+        raise Invalid(message, code="invalid_state", errors={param: [message]})
+    return value
 
 
 def user_walks(*, user_id: int, type: str | None = None, state: str | None = None) -> QuerySet[Walk]:

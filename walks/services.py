@@ -5,57 +5,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from catalog.models import Title
+from catalog.selectors import title_for_write
 from core.cache import bump
-from core.errors import Invalid, NotFound
+from core.errors import NotFound
 
-from .models import Walk, WalkState
-
-MAX_ID = 2**63 - 1
-
-
-def clean_state(value, *, required: bool = True, param: str = "state") -> str | None:
-    if value in (None, "") and not required:
-        return None
-    if value not in WalkState.values:
-        message = _("Choose a state: %(states)s.") % {"states": ", ".join(WalkState.values)}
-        raise Invalid(message, code="invalid_state", errors={param: [message]})
-    return value
-
-
-def clean_id(value, *, field: str) -> int:
-    if type(value) is not int or not 0 < value <= MAX_ID:
-        message = _("Send the id as a whole number.")
-        raise Invalid(f"{field}: {message}", code="invalid", errors={field: [message]})
-    return value
-
-
-def user_walks_scope(user_id: int) -> str:
-    """The cache scope of what is cached about a user's walks (see
-    core.cache): their counts and lists. Every service here that writes one
-    of the user's walks bumps it once the write has committed."""
-    return f"walks:user:{user_id}"
-
-
-def title_walks_scope(title_id: int) -> str:
-    """The cache scope of a title's lists of walks (see core.cache); bumped
-    like :func:`user_walks_scope`."""
-    return f"walks:title:{title_id}"
+from .cache import title_walks_scope, user_walks_scope
+from .models import Walk
+from .selectors import clean_state
 
 
 def _walks_changed(*, user_id: int, title_id: int) -> None:
     scopes = (user_walks_scope(user_id), title_walks_scope(title_id))
     transaction.on_commit(lambda: bump(*scopes))
-
-
-def title_for_write(*, title_id) -> Title:
-    """The title a walk or review is about; unknown ids are a 400 on the ``title_id`` field."""
-    title_id = clean_id(title_id, field="title_id")
-    title = Title.objects.filter(pk=title_id).only("id").first()
-    if title is None:
-        message = _("No title has this id.")
-        raise Invalid(f"title_id: {message}", code="title_not_found", errors={"title_id": [message]})
-    return title
 
 
 @transaction.atomic

@@ -8,15 +8,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.user_cache import user_scope
+from accounts.cache import user_scope
+from accounts.selectors import public_user
 from catalog.models import TitleType
 from catalog.selectors import clean_type
 from core.cache import cached, request_cache_key
 from core.errors import ServiceError
 from core.pagination import page_for
-from reviews.selectors import user_reviews, user_reviews_scope
+from reviews.cache import user_reviews_scope
+from reviews.selectors import user_reviews
 
 from . import selectors, services
+from .cache import user_walks_scope
 from .models import WalkState
 
 SECTION_SIZE = 6
@@ -49,7 +52,7 @@ def title_walk(request, pk: int):
 def profile(request, pk: int):
     """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
     try:
-        state = services.clean_state(request.GET.get("state") or None, required=False)
+        state = selectors.clean_state(request.GET.get("state") or None, required=False)
         only_type = clean_type(request.GET.get("type") or None, required=False)
         review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
     except ServiceError as exc:
@@ -58,7 +61,7 @@ def profile(request, pk: int):
     is_me = request.user.is_authenticated and request.user.pk == pk
 
     def body() -> dict:
-        person = selectors.public_user(pk=pk)
+        person = public_user(pk=pk)
         counts = selectors.user_walk_counts(user_id=pk, state=state)
         sections = []
         walks_page = None
@@ -93,7 +96,7 @@ def profile(request, pk: int):
     # Everyone who asks for the same page of it sees the same, but for its
     # owner: cached until the person, their walks or their reviews change
     # (the titles it shows may lag PROFILE_CACHE_SECONDS).
-    scopes = (user_scope(pk), services.user_walks_scope(pk), user_reviews_scope(pk))
+    scopes = (user_scope(pk), user_walks_scope(pk), user_reviews_scope(pk))
     try:
         page = cached(
             scopes,

@@ -74,7 +74,7 @@ def test_a_renamed_or_retyped_or_deleted_title_changes_the_lists_at_once(curator
 
 
 def test_a_new_rating_reaches_the_cached_list_within_its_timeout(user, committed, monkeypatch):
-    monkeypatch.setattr("catalog.selectors.TITLE_LIST_CACHE_SECONDS", 1)
+    monkeypatch.setattr("catalog.cache.TITLE_LIST_CACHE_SECONDS", 1)
     title = TitleFactory(type="anime")
     client = jwt_client_for(user)
     assert client.get(TITLES, {"type": "anime"}).json()["results"][0]["rating"] is None
