@@ -2,19 +2,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.cache import bump
 from core.errors import ServiceError
 from core.forms import add_service_error
 from core.images import reencode_image
 
+from . import services
 from .covers import cover_url
 from .models import Title
-from .selectors import title_scope
-from .services import COVER_MAX_SIDE, clean_title_fields, titles_changed
+from .services import clean_title_fields
 
 
 class DecadeFilter(admin.SimpleListFilter):
@@ -37,6 +35,9 @@ class DecadeFilter(admin.SimpleListFilter):
 
 
 class TitleAdminForm(forms.ModelForm):
+    """Checks the input with the services' own rules; the admin then saves
+    through the services (see TitleAdmin.save_model), never the form."""
+
     class Meta:
         model = Title
         fields = ["name", "type", "release_year", "description", "cover"]
@@ -44,9 +45,7 @@ class TitleAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            clean_title_fields(
-                {k: data[k] for k in ("name", "type", "release_year", "description") if k in data}, partial=True
-            )
+            clean_title_fields({k: data[k] for k in services.FIELDS if k in data}, partial=True)
         except ServiceError as exc:
             add_service_error(self, exc)
         return data
@@ -55,9 +54,10 @@ class TitleAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("cover")
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
             try:
-                return reencode_image(upload, field="cover", max_side=COVER_MAX_SIDE)
+                reencode_image(upload, field="cover", max_side=services.COVER_MAX_SIDE)  # refuse it now
             except ServiceError as exc:
                 raise forms.ValidationError(str(exc.detail)) from exc
+            upload.seek(0)
         return upload
 
 
@@ -100,21 +100,25 @@ class TitleAdmin(admin.ModelAdmin):
         return "—" if obj.rating is None else f"{obj.rating:.1f}"
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        types = {obj.type, form.initial.get("type", obj.type)}
-        transaction.on_commit(lambda: titles_changed(*types, pk=obj.pk))
+        """Through the services, like the curator pages and the API: they
+        check permissions, bump the cache scopes and delete replaced covers."""
+        values = {k: form.cleaned_data[k] for k in services.FIELDS if k in form.cleaned_data}
+        if change:
+            title = services.title_update(actor=request.user, title=Title.objects.get(pk=obj.pk), **values)
+        else:
+            title = services.title_create(actor=request.user, **values)
+        cover = form.cleaned_data.get("cover")
+        if "cover" in form.changed_data:
+            if cover:
+                title = services.title_set_cover(actor=request.user, title=title, upload=cover)
+            else:  # "Clear" ticked
+                title = services.title_remove_cover(actor=request.user, title=title)
+        obj.pk = title.pk
+        obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        type_, pk = obj.type, obj.pk
-        super().delete_model(request, obj)
-        transaction.on_commit(lambda: titles_changed(type_, pk=pk))
+        services.title_delete(actor=request.user, title=obj)
 
     def delete_queryset(self, request, queryset):
-        rows = list(queryset.values_list("pk", "type"))
-        super().delete_queryset(request, queryset)
-
-        def after():
-            titles_changed(*{type_ for _, type_ in rows})
-            bump(*(title_scope(pk) for pk, _ in rows))
-
-        transaction.on_commit(after)
+        for title in queryset:
+            services.title_delete(actor=request.user, title=title)

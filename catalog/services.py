@@ -117,6 +117,21 @@ def title_set_cover(*, actor, title: Title, upload) -> Title:
 
 
 @transaction.atomic
+def title_remove_cover(*, actor, title: Title) -> Title:
+    """Back to the placeholder; the file goes once the change has committed."""
+    catalog_permission_check(user=actor, action="change")
+    old = title.cover.name if title.cover else ""
+    if not old:
+        return title
+    storage = title.cover.storage
+    title.cover = ""
+    title.save(update_fields=["cover", "updated_at"])
+    transaction.on_commit(lambda: titles_changed(title.type, counts=False, pk=title.pk))
+    transaction.on_commit(lambda: storage.delete(old))
+    return title
+
+
+@transaction.atomic
 def title_delete(*, actor, title: Title) -> None:
     catalog_permission_check(user=actor, action="delete")
     cover = title.cover.name if title.cover else ""

@@ -45,19 +45,12 @@ SORTS = [
 ]
 
 
-def _error_page(request, exc: ServiceError):
-    return render(request, "error.html", {"status": exc.status, "detail": exc.detail}, status=exc.status)
-
-
 @require_GET
 def titles(request):
     type_ = request.GET.get("type") or TitleType.GAME
     search = request.GET.get("q", "")
     sort = request.GET.get("sort") or "id"
-    try:
-        queryset = selectors.title_list(type=type_, search=search, ordering=sort)
-    except ServiceError as exc:
-        return _error_page(request, exc)
+    queryset = selectors.title_list(type=type_, search=search, ordering=sort)
     context = {
         "type": type_,
         "types": TitleType.values,
@@ -138,10 +131,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
 
 @require_GET
 def title_detail(request, pk: int):
-    try:
-        title, walk, review = title_with_mine(pk=pk, user=request.user)
-    except ServiceError as exc:
-        return _error_page(request, exc)
+    title, walk, review = title_with_mine(pk=pk, user=request.user)
     return render(request, "catalog/title_detail.html", title_page_context(request, title, walk, review))
 
 

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ServiceErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

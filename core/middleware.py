@@ -9,6 +9,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from .errors import ServiceError
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -31,6 +33,29 @@ def error_response(request, *, status: int, code: str, detail: str, without_data
         context.update(user=AnonymousUser(), messages=())
     html = render_to_string("error.html", context, request=request)
     return HttpResponse(html, status=status)
+
+
+class ServiceErrorPageMiddleware:
+    """A :class:`~core.errors.ServiceError` that escapes a page view becomes
+    the error page with its status and message, as the API's exception
+    handler turns it into ``{"detail", "code"}``: views call services and
+    let a refusal propagate instead of rendering the error themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ServiceError) and not is_api(request):
+            response = error_response(
+                request, status=exception.status, code=exception.code, detail=str(exception.detail)
+            )
+            for name, value in exception.headers.items():
+                response[name] = value
+            return response
+        return None
 
 
 def database_unavailable(request) -> HttpResponse:

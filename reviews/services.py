@@ -70,8 +70,8 @@ def _recompute_on_commit(title_id: int) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-def _lists_changed_on_commit(*, title_id: int, user_id: int | None = None) -> None:
-    scopes = [title_reviews_scope(title_id), *([user_reviews_scope(user_id)] if user_id else [])]
+def _lists_changed_on_commit(*, title_id: int, user_id: int) -> None:
+    scopes = (title_reviews_scope(title_id), user_reviews_scope(user_id))
     transaction.on_commit(lambda: bump(*scopes))
 
 
@@ -122,13 +122,6 @@ def review_delete(*, user, review_id: int) -> None:
     review.delete()
     _recompute_on_commit(title_id)
     _lists_changed_on_commit(title_id=title_id, user_id=user.pk)
-
-
-def review_changed_elsewhere(*, title_ids) -> None:
-    """Reviews were written outside these services (the admin): recompute on commit."""
-    for title_id in set(title_ids):
-        _recompute_on_commit(title_id)
-        _lists_changed_on_commit(title_id=title_id)
 
 
 def _rating_expressions() -> dict[str, Any]:

@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from . import services
 from .models import Walk
 
 
 @admin.register(Walk)
 class WalkAdmin(admin.ModelAdmin):
+    """Edits through the walk services, like every other door, so the cached
+    lists and counts of the person and the title are dropped."""
+
     list_display = ["id", "user", "title", "state", "updated_at"]
     list_filter = ["state", "title__type"]
     list_select_related = ["user", "title"]
@@ -13,3 +17,25 @@ class WalkAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["-updated_at"]
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # A walk stays its person's, of its title.
+        return [*self.readonly_fields, "user", "title"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        state = form.cleaned_data["state"]
+        if change:
+            walk = services.walk_update(user=obj.user, walk_id=obj.pk, state=state)
+        else:
+            walk, _created = services.walk_upsert(
+                user=form.cleaned_data["user"], title_id=form.cleaned_data["title"].pk, state=state
+            )
+        obj.pk = walk.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.walk_delete(user=obj.user, walk_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for walk in queryset.select_related("user"):
+            services.walk_delete(user=walk.user, walk_id=walk.pk)

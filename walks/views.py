@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.cache import user_scope
 from accounts.selectors import public_user
 from catalog.models import TitleType
-from catalog.selectors import clean_type
+from catalog.selectors import clean_type, title_cached
 from core.cache import cached, request_cache_key
 from core.errors import ServiceError
 from core.pagination import page_for
@@ -26,14 +26,11 @@ SECTION_SIZE = 6
 PROFILE_CACHE_SECONDS = 60
 
 
-def _error_page(request, exc: ServiceError):
-    return render(request, "error.html", {"status": exc.status, "detail": exc.detail}, status=exc.status)
-
-
 @login_required
 @require_POST
 def title_walk(request, pk: int):
     """The title page's state selector: set the state, or remove the walk."""
+    title_cached(pk=pk)  # the title is in the URL: a missing one is a 404
     try:
         if request.POST.get("action") == "remove":
             services.walk_delete_for_title(user=request.user, title_id=pk)
@@ -42,8 +39,6 @@ def title_walk(request, pk: int):
             walk, _created = services.walk_upsert(user=request.user, title_id=pk, state=request.POST.get("state"))
             messages.success(request, _("Marked as “%(state)s”.") % {"state": walk.get_state_display()})
     except ServiceError as exc:
-        if exc.code == "title_not_found":
-            return render(request, "error.html", {"status": 404, "detail": _("No such title.")}, status=404)
         messages.error(request, exc.detail)
     return redirect("catalog:title", pk=pk)
 
@@ -51,12 +46,9 @@ def title_walk(request, pk: int):
 @require_GET
 def profile(request, pk: int):
     """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
-    try:
-        state = selectors.clean_state(request.GET.get("state") or None, required=False)
-        only_type = clean_type(request.GET.get("type") or None, required=False)
-        review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
-    except ServiceError as exc:
-        return _error_page(request, exc)
+    state = selectors.clean_state(request.GET.get("state") or None, required=False)
+    only_type = clean_type(request.GET.get("type") or None, required=False)
+    review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
 
     is_me = request.user.is_authenticated and request.user.pk == pk
 
@@ -97,15 +89,7 @@ def profile(request, pk: int):
     # owner: cached until the person, their walks or their reviews change
     # (the titles it shows may lag PROFILE_CACHE_SECONDS).
     scopes = (user_scope(pk), user_walks_scope(pk), user_reviews_scope(pk))
-    try:
-        page = cached(
-            scopes,
-            request_cache_key(scopes, request, is_me),
-            body,
-            timeout=PROFILE_CACHE_SECONDS,
-        )
-    except ServiceError as exc:
-        return _error_page(request, exc)
+    page = cached(scopes, request_cache_key(scopes, request, is_me), body, timeout=PROFILE_CACHE_SECONDS)
     return render(
         request,
         "walks/profile.html",

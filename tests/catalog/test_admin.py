@@ -80,3 +80,111 @@ def test_walk_and_review_changelists_select_related(admin_client_, django_assert
     with django_assert_max_num_queries(8):
         assert admin_client_.get("/admin/catalog/title/").status_code == 200
     assert Title.objects.count() == 2 * n
+
+
+# The admin is one more door to the same services: what it writes drops the
+# cached answers and leaves no cover file behind.
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    def run(write):
+        with django_capture_on_commit_callbacks(execute=True):
+            return write()
+
+    return run
+
+
+def _cover_post(title, **extra):
+    return {"name": title.name, "type": title.type, "release_year": title.release_year, "description": "", **extra}
+
+
+def _upload(color=(200, 40, 40)):
+    return SimpleUploadedFile("c.png", image_bytes(color=color), content_type="image/png")
+
+
+def test_replacing_clearing_and_deleting_a_cover_in_admin_leave_no_file(admin_client_, committed):
+    title = TitleFactory()
+    url = f"/admin/catalog/title/{title.pk}/change/"
+    committed(lambda: admin_client_.post(url, _cover_post(title, cover=_upload())))
+    title.refresh_from_db()
+    first = title.cover.name
+    storage = title.cover.storage
+    assert first and storage.exists(first)
+
+    committed(lambda: admin_client_.post(url, _cover_post(title, cover=_upload(color=(10, 200, 10)))))
+    title.refresh_from_db()
+    second = title.cover.name
+    assert second != first and storage.exists(second)
+    assert not storage.exists(first)  # the replaced cover is gone
+
+    committed(lambda: admin_client_.post(url, _cover_post(title, **{"cover-clear": "on"})))
+    title.refresh_from_db()
+    assert not title.cover and not storage.exists(second)
+
+    committed(lambda: admin_client_.post(url, _cover_post(title, cover=_upload())))
+    title.refresh_from_db()
+    third = title.cover.name
+    committed(lambda: admin_client_.post(f"/admin/catalog/title/{title.pk}/delete/", {"post": "yes"}))
+    assert not Title.objects.filter(pk=title.pk).exists()
+    assert not storage.exists(third)
+
+
+def test_bulk_delete_in_admin_removes_the_covers(admin_client_, committed):
+    titles = [TitleFactory(), TitleFactory()]
+    names = []
+    for title in titles:
+        committed(
+            lambda t=title: admin_client_.post(f"/admin/catalog/title/{t.pk}/change/", _cover_post(t, cover=_upload()))
+        )
+        title.refresh_from_db()
+        names.append(title.cover.name)
+    storage = titles[0].cover.storage
+    assert all(storage.exists(n) for n in names)
+    data = {"action": "delete_selected", "_selected_action": [t.pk for t in titles], "post": "yes"}
+    committed(lambda: admin_client_.post("/admin/catalog/title/", data))
+    assert not Title.objects.filter(pk__in=[t.pk for t in titles]).exists()
+    assert not any(storage.exists(n) for n in names)
+
+
+def test_admin_edits_show_at_once_in_the_cached_answers(admin_client_, committed, user):
+    from tests.conftest import jwt_client_for
+    from walks.models import Walk
+
+    title = TitleFactory(name="Alpha", type="game", release_year=2001)
+    api = jwt_client_for(user)
+    names = lambda: [t["name"] for t in api.get("/api/v1/titles", {"type": "game"}).json()["results"]]  # noqa: E731
+    assert names() == ["Alpha"]
+    assert api.get(f"/api/v1/titles/{title.pk}").json()["name"] == "Alpha"
+
+    committed(lambda: admin_client_.post(f"/admin/catalog/title/{title.pk}/change/", _cover_post(title, name="Beta")))
+    assert names() == ["Beta"]  # the list's scope was bumped
+    assert api.get(f"/api/v1/titles/{title.pk}").json()["name"] == "Beta"  # and the title's
+
+    walk = WalkFactory(user=user, title=title, state="in_progress")
+    walks = lambda: [w["state"] for w in api.get(f"/api/v1/user/{user.pk}/walks").json()["results"]]  # noqa: E731
+    assert walks() == ["in_progress"]
+    committed(lambda: admin_client_.post(f"/admin/walks/walk/{walk.pk}/change/", {"state": "completed"}))
+    assert walks() == ["completed"]
+    committed(lambda: admin_client_.post(f"/admin/walks/walk/{walk.pk}/delete/", {"post": "yes"}))
+    assert walks() == [] and not Walk.objects.filter(pk=walk.pk).exists()
+
+    review = ReviewFactory(user=user, title=title, rating=40)
+    reviews = lambda: [r["rating"] for r in api.get(f"/api/v1/titles/{title.pk}/reviews").json()["results"]]  # noqa: E731
+    assert reviews() == [40]
+    committed(lambda: admin_client_.post(f"/admin/reviews/review/{review.pk}/change/", {"rating": 90, "text": "ok"}))
+    assert reviews() == [90]
+    title.refresh_from_db()
+    assert (title.rating, title.rating_count) == (90, 1)  # recomputed
+
+    committed(lambda: admin_client_.post(f"/admin/catalog/title/{title.pk}/delete/", {"post": "yes"}))
+    assert names() == []
+    assert api.get(f"/api/v1/titles/{title.pk}/reviews").status_code == 404  # the reviews compose the title's scope
+
+
+def test_admin_refuses_a_bad_rating_and_keeps_the_review(admin_client_):
+    review = ReviewFactory(rating=40)
+    response = admin_client_.post(f"/admin/reviews/review/{review.pk}/change/", {"rating": 500, "text": ""})
+    assert response.status_code == 200
+    review.refresh_from_db()
+    assert review.rating == 40
