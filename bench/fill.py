@@ -52,6 +52,7 @@ from django.db import models  # noqa: E402
 
 from accounts.models import Profile, User  # noqa: E402
 from catalog.models import Title  # noqa: E402
+from catalog.names import name_key  # noqa: E402
 from reviews.models import Review  # noqa: E402
 from walks.models import Walk  # noqa: E402
 
@@ -405,12 +406,14 @@ def gen_titles(plan: Plan):
             f"A {rng.choice(ADJECTIVES).lower()} {kinds[kind]} about the {rng.choice(NOUNS).lower()} of {rare}. "
             f"{rng.choice(PHRASES)}"
         )
-        yield f"{tid}\t{plan.title_name(tid)}\t\t{description}\t{kind}\t{year}\t\\N\t0\t{stamp}\t{stamp}"
+        name = plan.title_name(tid)
+        yield f"{tid}\t{name}\t{name_key(name)}\t\t{description}\t{kind}\t{year}\t\\N\t0\t{stamp}\t{stamp}"
 
 
 TITLE_COLUMNS = [
     "id",
     "name",
+    "name_key",
     "cover",
     "description",
     "type",
