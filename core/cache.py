@@ -55,17 +55,28 @@ def cached(scope: str | Sequence[str], key: str, compute: Callable[[], T], *, ti
     entry = found.get(key, _MISSING)
     if None not in versions and entry is not _MISSING and entry[0] == versions:
         return entry[1]
-    value = compute()
     if None in versions:
-        started = {k: _new_version() for k, v in zip(version_keys, versions, strict=True) if v is None}
-        for k, version in started.items():
-            if not cache.add(k, version, timeout=None):
-                # Someone else started the scope (or bumped it) meanwhile: store
-                # nothing rather than risk tagging this value with a wrong version.
-                return value
-        versions = tuple(v if v is not None else started[k] for k, v in zip(version_keys, versions, strict=True))
+        versions = _start(version_keys, versions)
+        if versions is None:
+            return compute()
+    # The versions are read before computing: a write that bumps a scope
+    # meanwhile leaves this value tagged with the old version, so it is
+    # never served after that write.
+    value = compute()
     cache.set(key, (versions, value), timeout)
     return value
+
+
+def _start(version_keys: list[str], versions: tuple) -> tuple | None:
+    """Give the scopes that have no version one, before anything is computed
+    under them (so a nested ``cached`` call that starts the same scope
+    cannot make this one store nothing). ``None`` when the cache is down."""
+    for k, v in zip(version_keys, versions, strict=True):
+        if v is None:
+            cache.add(k, _new_version(), timeout=None)
+    found = cache.get_many(version_keys)
+    versions = tuple(found.get(k) for k in version_keys)
+    return None if None in versions else versions
 
 
 def bump(*scopes: str) -> None:

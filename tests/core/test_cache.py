@@ -76,3 +76,18 @@ def test_an_entry_of_several_scopes_is_stale_when_any_of_them_is_bumped():
     bump("reviews")
     assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 3}
     assert cached(("reviews", "walks"), key, compute, timeout=60) == {"value": 3}
+
+
+def test_a_nested_read_of_the_same_scope_on_a_cold_cache_still_stores_the_outer_value():
+    # The profile page caches its body under a person's walks scope, and the
+    # body reads their walk counts, cached under the same scope: on a cold
+    # cache the inner read starts the scope, and the outer one must still store.
+    inner, outer = Counter(), Counter()
+
+    def body():
+        return {"counts": cached("walks:user:1", cache_key("walks:user:1", "counts"), inner, timeout=60), **outer()}
+
+    first = cached(("walks:user:1",), cache_key("walks:user:1", "body"), body, timeout=60)
+    second = cached(("walks:user:1",), cache_key("walks:user:1", "body"), body, timeout=60)
+    assert first == second
+    assert (inner.calls, outer.calls) == (1, 1)
