@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ERRORS, parse
 from core.errors import NotAuthenticated
 from core.ratelimit import client_ip
 
@@ -20,21 +21,9 @@ from . import services
 from .models import User
 from .user_cache import cached_for_user
 
-ERRORS = {
-    400: OpenApiResponse(description='Validation: `{"detail", "code", "errors": {field: [...]}}`'),
-    401: OpenApiResponse(description='`{"detail", "code"}`'),
-    429: OpenApiResponse(description="Too many attempts; see `Retry-After`."),
-}
-
-
-def _parse(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
 
 def _me(user: User) -> dict:
-    return s.MeSerializer(User.objects.select_related("profile").get(pk=user.pk)).data
+    return s.MeOut(User.objects.select_related("profile").get(pk=user.pk)).data
 
 
 class AnonymousAPIView(APIView):
@@ -65,7 +54,7 @@ class EmailValidateView(APIView):
         responses={202: s.DetailOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.EmailValidateIn, request)
+        data = parse(s.EmailValidateIn, request.data)
         ip = client_ip(request)
         if data["purpose"] == "change":
             if not request.user.is_authenticated:
@@ -88,7 +77,7 @@ class SignUpView(AnonymousAPIView):
         responses={201: s.SignUpOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.SignUpIn, request)
+        data = parse(s.SignUpIn, request.data)
         user = services.user_sign_up(locale=translation.get_language(), **data)
         services.user_record_sign_in(user=user)
         return Response({"user": _me(user), **services.token_pair_issue(user=user)}, status=status.HTTP_201_CREATED)
@@ -103,7 +92,7 @@ class TokenObtainView(AnonymousAPIView):
         responses={200: s.TokenPairOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.TokenObtainIn, request)
+        data = parse(s.TokenObtainIn, request.data)
         user = services.user_authenticate(email=data["email"], password=data["password"], ip=client_ip(request))
         services.user_record_sign_in(user=user)
         return Response(services.token_pair_issue(user=user))
@@ -118,7 +107,7 @@ class TokenUpdateView(AnonymousAPIView):
         responses={200: s.TokenPairOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.RefreshIn, request)
+        data = parse(s.RefreshIn, request.data)
         return Response(services.token_pair_refresh(refresh=data["refresh_token"]))
 
 
@@ -131,7 +120,7 @@ class LogoutView(AnonymousAPIView):
         responses={204: None, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.RefreshIn, request)
+        data = parse(s.RefreshIn, request.data)
         services.token_refresh_revoke(refresh=data["refresh_token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -145,7 +134,7 @@ class PasswordRestoreView(AnonymousAPIView):
         responses={202: s.DetailOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.PasswordRestoreIn, request)
+        data = parse(s.PasswordRestoreIn, request.data)
         services.password_restore_request(email=data["email"], ip=client_ip(request))
         return Response(
             {"detail": _("If an account uses %(email)s, a code to restore its password is on its way.") % data},
@@ -162,7 +151,7 @@ class PasswordRestoreConfirmView(AnonymousAPIView):
         responses={200: s.DetailOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.PasswordRestoreConfirmIn, request)
+        data = parse(s.PasswordRestoreConfirmIn, request.data)
         services.password_restore_confirm(**data)
         return Response({"detail": _("Your password has been changed. Sign in with the new one.")})
 
@@ -179,7 +168,7 @@ class PasswordChangeView(APIView):
         responses={200: s.PasswordChangeOut, **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.PasswordChangeIn, request)
+        data = parse(s.PasswordChangeIn, request.data)
         services.user_password_change(user=request.user, request=request, **data)
         return Response(
             {"detail": _("Your password has been changed."), **services.token_pair_issue(user=request.user)}
@@ -192,30 +181,30 @@ class EmailChangeView(APIView):
         summary="Change the e-mail address with the code sent to the new one",
         description="409 `email_taken` if the address got an account meanwhile.",
         request=s.EmailChangeIn,
-        responses={200: s.MeSerializer, 409: OpenApiResponse(description="email_taken"), **ERRORS},
+        responses={200: s.MeOut, 409: OpenApiResponse(description="email_taken"), **ERRORS},
     )
     def post(self, request):
-        data = _parse(s.EmailChangeIn, request)
+        data = parse(s.EmailChangeIn, request.data)
         user = services.user_email_change(user=request.user, **data)
         return Response(_me(user))
 
 
 class MeView(APIView):
-    @extend_schema(tags=["profile"], summary="My profile", responses={200: s.MeSerializer, **ERRORS})
+    @extend_schema(tags=["profile"], summary="My profile", responses={200: s.MeOut, **ERRORS})
     def get(self, request):
         # The user and profile as authentication loaded them (from the cache),
         # serialised once per version of them: the key is the caller's own.
         user = request.user
-        return Response(cached_for_user(user.pk, "me", lambda: s.MeSerializer(user).data))
+        return Response(cached_for_user(user.pk, "me", lambda: s.MeOut(user).data))
 
     @extend_schema(
         tags=["profile"],
         summary="Change username, bio, links or locale",
         request=s.ProfileUpdateIn,
-        responses={200: s.MeSerializer, 409: OpenApiResponse(description="username_taken"), **ERRORS},
+        responses={200: s.MeOut, 409: OpenApiResponse(description="username_taken"), **ERRORS},
     )
     def patch(self, request):
-        data = _parse(s.ProfileUpdateIn, request)
+        data = parse(s.ProfileUpdateIn, request.data)
         services.profile_update(user=request.user, **data)
         return Response(_me(request.user))
 
@@ -227,7 +216,7 @@ class AvatarView(APIView):
         tags=["profile"],
         summary="Upload an avatar",
         request={"multipart/form-data": s.AvatarIn},
-        responses={200: s.MeSerializer, 413: OpenApiResponse(description="file_too_large"), **ERRORS},
+        responses={200: s.MeOut, 413: OpenApiResponse(description="file_too_large"), **ERRORS},
     )
     def put(self, request):
         services.profile_avatar_set(user=request.user, upload=request.FILES.get("avatar"))
@@ -245,11 +234,11 @@ class PublicProfileView(APIView):
     @extend_schema(
         tags=["profile"],
         summary="Someone's public profile",
-        responses={200: s.PublicProfileSerializer, 404: OpenApiResponse(description="not_found"), **ERRORS},
+        responses={200: s.PublicProfileOut, 404: OpenApiResponse(description="not_found"), **ERRORS},
     )
     def get(self, request, pk: int):
         def profile() -> dict:
             user = get_object_or_404(User.objects.select_related("profile"), pk=pk, is_active=True)
-            return s.PublicProfileSerializer(user).data
+            return s.PublicProfileOut(user).data
 
         return Response(cached_for_user(pk, "public-profile", profile))

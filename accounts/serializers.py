@@ -3,7 +3,7 @@
 Input serializers check types and sizes only; the rules (username format
 and uniqueness, password strength, codes, limits) live in ``services``.
 
-``PublicUserSerializer`` is the embedded ``user`` object every app uses:
+``PublicUserOut`` is the embedded ``user`` object every app uses:
 ``{"id", "username", "avatar"}``; give it users loaded with
 ``select_related("profile")``.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from .models import USERNAME_MAX_LENGTH, Profile, User
@@ -129,7 +129,10 @@ class AvatarIn(serializers.Serializer):
 # --- Out ------------------------------------------------------------------------------------------------
 
 
-class PublicUserSerializer(serializers.ModelSerializer):
+# The component names these had as ``...Serializer``; set on each class, since a
+# subclass would otherwise inherit its parent's.
+@extend_schema_serializer(component_name="PublicUser")
+class PublicUserOut(serializers.ModelSerializer):
     """The embedded public user: ``{"id", "username", "avatar"}`` (avatar URL or null)."""
 
     username = serializers.CharField(source="profile.username", read_only=True)
@@ -145,21 +148,23 @@ class PublicUserSerializer(serializers.ModelSerializer):
         return avatar_url(user.profile)
 
 
-class PublicProfileSerializer(PublicUserSerializer):
+@extend_schema_serializer(component_name="PublicProfile")
+class PublicProfileOut(PublicUserOut):
     """``GET /user/{id}``: what anyone may see. No e-mail, no PIN."""
 
     bio = serializers.CharField(source="profile.bio", read_only=True)
     links = serializers.ListField(source="profile.links", child=serializers.CharField(), read_only=True)
 
-    class Meta(PublicUserSerializer.Meta):
+    class Meta(PublicUserOut.Meta):
         fields = ["id", "username", "avatar", "bio", "links", "joined_at"]
         read_only_fields = fields
 
 
-class MeSerializer(PublicProfileSerializer):
+@extend_schema_serializer(component_name="Me")
+class MeOut(PublicProfileOut):
     """``GET /user/@me``: the owner's own view, with e-mail, PIN and locale."""
 
-    class Meta(PublicProfileSerializer.Meta):
+    class Meta(PublicProfileOut.Meta):
         fields = ["id", "uuid", "email", "pin", "locale", "username", "avatar", "bio", "links", "joined_at"]
         read_only_fields = fields
 
@@ -171,7 +176,7 @@ class TokenPairOut(serializers.Serializer):
 
 
 class SignUpOut(TokenPairOut):
-    user = MeSerializer()
+    user = MeOut()
 
 
 class PasswordChangeOut(TokenPairOut):

@@ -207,7 +207,7 @@ def signup_code_send(*, email: str, ip: str, locale: str) -> None:
         purpose="signup",
         subject=email,
         email=email,
-        template="account_exists" if taken else "signup_code",
+        template="accounts/account_exists" if taken else "accounts/signup_code",
         context={"email": email},
         locale=locale,
         with_code=not taken,
@@ -226,7 +226,7 @@ def password_restore_request(*, email: str, ip: str) -> None:
         purpose="restore",
         subject=email,
         email=email,
-        template="password_restore_code",
+        template="accounts/password_restore_code",
         context={"email": email, "username": user.username},
         locale=user.locale,
         with_code=True,
@@ -250,7 +250,7 @@ def email_change_request(*, user: User, email: str, ip: str) -> None:
         purpose="change",
         subject=f"{user.pk}:{email}",
         email=email,
-        template="email_change_taken" if taken else "email_change_code",
+        template="accounts/email_change_taken" if taken else "accounts/email_change_code",
         context={"email": email, "username": user.username},
         locale=user.locale,
         with_code=not taken,
@@ -460,7 +460,7 @@ def password_restore_confirm(*, email: str, code: str, new_password: str) -> Use
         if not codes.code_consume(checked):
             raise _code_invalid()
         user_revoke_refresh_tokens(user=user)
-    _send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    _send_notice(template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
     return user
 
 
@@ -489,7 +489,7 @@ def user_password_change(*, user: User, current_password: str, new_password: str
     if session is not None and session.get(SESSION_KEY) == str(user.pk):
         session.cycle_key()
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    _send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    _send_notice(template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
 
 
 # --- E-mail change ----------------------------------------------------------------------------------
@@ -519,7 +519,10 @@ def user_email_change(*, user: User, email: str, password: str, code: str) -> Us
             user.email = old_email
             raise _code_invalid()
     _send_notice(
-        template="email_changed", to=old_email, context={"old_email": old_email, "email": email}, locale=user.locale
+        template="accounts/email_changed",
+        to=old_email,
+        context={"old_email": old_email, "email": email},
+        locale=user.locale,
     )
     return user
 

@@ -35,7 +35,7 @@ def send(run: str, n: int, queue: str) -> None:
     for i in range(n):
         send_email.apply_async(
             kwargs={
-                "template": "test_ping",
+                "template": "tests/test_ping",
                 "to": [f"reader{i}@bench.walks.test"],
                 "context": {"word": f"{run}-{i}"},
                 "locale": "en",

@@ -9,6 +9,7 @@ import os
 
 from config.settings import *  # noqa: F403
 from config.settings import CELERY_BROKER_TRANSPORT_OPTIONS
+from tests.settings import TEMPLATES  # noqa: F401 - the fault run mails the tests' ping, which does not ship
 
 ROOT_URLCONF = "bench.urls"
 

@@ -5,32 +5,33 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import parse
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
-from reviews.serializers import ReviewSerializer
-from walks.serializers import WalkSerializer
+from reviews.serializers import ReviewOut
+from walks.serializers import WalkOut
 
 from . import cache, selectors, services
 from .cache import title_list_scope
 from .models import TitleType
 from .permissions import catalog_permission_check
-from .serializers import CoverInSerializer, TitleInSerializer, TitleSerializer
+from .serializers import CoverIn, TitleIn, TitleOut
 from .title_page import title_with_mine
 
 
 def _title_payload(request, title, walk=None, review=None) -> dict:
-    data = TitleSerializer(title, context={"request": request}).data
-    data["walk"] = WalkSerializer(walk).data if walk is not None else None
-    data["review"] = ReviewSerializer(review).data if review is not None else None
+    data = TitleOut(title, context={"request": request}).data
+    data["walk"] = WalkOut(walk).data if walk is not None else None
+    data["review"] = ReviewOut(review).data if review is not None else None
     return data
 
 
 TITLE_DETAIL = inline_serializer(
     "TitleDetail",
     {
-        **TitleSerializer().get_fields(),
-        "walk": WalkSerializer(allow_null=True),
-        "review": ReviewSerializer(allow_null=True),
+        **TitleOut().get_fields(),
+        "walk": WalkOut(allow_null=True),
+        "review": ReviewOut(allow_null=True),
     },
 )
 
@@ -51,7 +52,7 @@ class TitleListCreate(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=TitleSerializer(many=True),
+        responses=TitleOut(many=True),
     )
     def get(self, request):
         params = request.query_params
@@ -64,16 +65,15 @@ class TitleListCreate(APIView):
         return cached_json(
             scope,
             request,
-            lambda: paginated_response(request, queryset, TitleSerializer, view=self).data,
+            lambda: paginated_response(request, queryset, TitleOut, view=self).data,
             timeout=cache.TITLE_LIST_CACHE_SECONDS,
         )
 
-    @extend_schema(summary="Add a title (curators)", request=TitleInSerializer, responses={201: TITLE_DETAIL})
+    @extend_schema(summary="Add a title (curators)", request=TitleIn, responses={201: TITLE_DETAIL})
     def post(self, request):
         catalog_permission_check(user=request.user, action="add")
-        incoming = TitleInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        title = services.title_create(actor=request.user, **incoming.validated_data)
+        incoming = parse(TitleIn, request.data)
+        title = services.title_create(actor=request.user, **incoming)
         return Response(_title_payload(request, title), status=status.HTTP_201_CREATED)
 
 
@@ -83,12 +83,11 @@ class TitleDetail(APIView):
         title, walk, review = title_with_mine(pk=pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 
-    @extend_schema(summary="Change a title (curators)", request=TitleInSerializer(partial=True), responses=TITLE_DETAIL)
+    @extend_schema(summary="Change a title (curators)", request=TitleIn(partial=True), responses=TITLE_DETAIL)
     def patch(self, request, pk: int):
         catalog_permission_check(user=request.user, action="change")
-        incoming = TitleInSerializer(data=request.data, partial=True)
-        incoming.is_valid(raise_exception=True)
-        title = services.title_update(actor=request.user, title=selectors.title_get(pk=pk), **incoming.validated_data)
+        incoming = parse(TitleIn, request.data, partial=True)
+        title = services.title_update(actor=request.user, title=selectors.title_get(pk=pk), **incoming)
         _, walk, review = title_with_mine(pk=title.pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 
@@ -102,12 +101,12 @@ class TitleDetail(APIView):
 class TitleCover(APIView):
     @extend_schema(
         summary="Upload a cover (curators): JPEG, PNG or WebP up to 5 MB",
-        request={"multipart/form-data": CoverInSerializer},
-        responses=TitleSerializer,
+        request={"multipart/form-data": CoverIn},
+        responses=TitleOut,
     )
     def post(self, request, pk: int):
         catalog_permission_check(user=request.user, action="change")
         title = selectors.title_get(pk=pk)
         upload = request.FILES.get("cover")
         title = services.title_set_cover(actor=request.user, title=title, upload=upload)
-        return Response(TitleSerializer(title, context={"request": request}).data)
+        return Response(TitleOut(title, context={"request": request}).data)

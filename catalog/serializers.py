@@ -1,29 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import QueryDict
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+
+from core.api import StrictIntegerField
 
 from .covers import cover_url
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that is an integer: ``true``, ``1.5`` and ``"5"`` are refused
-    in JSON. Form-encoded bodies carry only strings, so there digits are accepted."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, str):
-            root = self.root
-            if not isinstance(getattr(root, "initial_data", None), QueryDict) or not data.strip().isdigit():
-                self.fail("invalid")
-            data = int(data)
-        if not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "format": "uri"})
@@ -39,7 +23,10 @@ class CoverField(serializers.Field):
         return settings.SITE_URL + url if url.startswith("/") else url
 
 
-class TitleBriefSerializer(serializers.ModelSerializer):
+# The component names these had as ``...Serializer``; set on each class, since a
+# subclass would otherwise inherit its parent's.
+@extend_schema_serializer(component_name="TitleBrief")
+class TitleBriefOut(serializers.ModelSerializer):
     """A title embedded in another object (a walk, a review)."""
 
     cover = CoverField()
@@ -50,7 +37,8 @@ class TitleBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TitleSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Title")
+class TitleOut(serializers.ModelSerializer):
     cover = CoverField()
 
     class Meta:
@@ -70,7 +58,7 @@ class TitleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TitleInSerializer(serializers.Serializer):
+class TitleIn(serializers.Serializer):
     """The shape of a title sent by a curator; catalog.services checks the values."""
 
     name = serializers.CharField(max_length=Title._meta.get_field("name").max_length, trim_whitespace=True)
@@ -81,5 +69,5 @@ class TitleInSerializer(serializers.Serializer):
     release_year = StrictIntegerField(help_text=f"{MIN_RELEASE_YEAR}..{MAX_RELEASE_YEAR}")
 
 
-class CoverInSerializer(serializers.Serializer):
+class CoverIn(serializers.Serializer):
     cover = serializers.FileField()

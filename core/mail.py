@@ -1,8 +1,9 @@
 """E-mail: rendered from templates in the recipient's language, sent by Celery.
 
 Callers use :func:`send_later`; the Celery task :func:`core.tasks.send_email`
-calls :func:`deliver`. Templates live in ``templates/email/``: for a name N,
-``N_subject.txt``, ``N.txt`` and ``N.html`` (which extends ``email/base.html``).
+calls :func:`deliver`. Templates live with the app that sends them: for a
+name ``"app/N"``, ``app/templates/app/email/`` holds ``N_subject.txt``,
+``N.txt`` and ``N.html`` (which extends ``email/base.html``).
 """
 
 from __future__ import annotations
@@ -129,12 +130,21 @@ class ResendEmailBackend(AnymailResendBackend):
         return _ResendPayload(message, defaults, self)
 
 
+def _template_path(template: str) -> str:
+    """``"accounts/signup_code"`` -> ``"accounts/email/signup_code"``."""
+    app, _slash, name = template.partition("/")
+    if not app or not name:
+        raise ValueError(f"an e-mail template is named 'app/name', not {template!r}")
+    return f"{app}/email/{name}"
+
+
 def render_message(*, template: str, to: list[str], context: dict[str, Any], locale: str) -> EmailMultiAlternatives:
+    path = _template_path(template)
     with translation.override(locale):
         ctx = {"site_url": settings.SITE_URL, "site_name": "Walks", "locale": locale, **context}
-        subject = " ".join(render_to_string(f"email/{template}_subject.txt", ctx).split())
-        text = render_to_string(f"email/{template}.txt", ctx)
-        html = render_to_string(f"email/{template}.html", ctx)
+        subject = " ".join(render_to_string(f"{path}_subject.txt", ctx).split())
+        text = render_to_string(f"{path}.txt", ctx)
+        html = render_to_string(f"{path}.html", ctx)
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
     return message

@@ -47,7 +47,7 @@ INIT_PER_USER = Limit("gpt-init-user", limit=3, window=900)
 # The page and the load/save API, per client address.
 EDIT_PER_IP = Limit("gpt-edit-ip", limit=60, window=600)
 
-EMAIL_TEMPLATE = "gptprofile_edit_link"
+EMAIL_TEMPLATE = "gptprofile/gptprofile_edit_link"
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,9 @@ def _notify_passphrase_changed(user: User) -> None:
     template): if it was not the owner, they learn it and can restore. A notice
     that cannot be queued must not undo a change already saved."""
     try:
-        send_later(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+        send_later(
+            template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale
+        )
     except Unavailable:
         logger.warning("could not queue the password_changed notice")
 

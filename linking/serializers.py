@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.serializers import TokenPairOut
 
 from .models import LinkSecret
 
@@ -87,8 +88,5 @@ class OverviewOut(serializers.Serializer):
     outgoing = OfferOut(many=True, help_text="Open offers you made.")
 
 
-class SwitchOut(serializers.Serializer):
+class SwitchOut(TokenPairOut):
     user = AccountOut()
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-    access_expires_at = serializers.IntegerField()

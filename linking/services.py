@@ -245,7 +245,7 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
             expires_at=now + offer_ttl(),
         )
         _notify(
-            template="linking_offer",
+            template="linking/linking_offer",
             users=[target],
             context={
                 "source": _public(user),
@@ -335,7 +335,7 @@ def _confirm_locked(
     members = list(User.objects.filter(group_uuid=group).select_related("profile").order_by("pk"))
     by_pk = {m.pk: m for m in members}
     _notify(
-        template="linking_made",
+        template="linking/linking_made",
         users=members,
         context={
             "joined": _public(by_pk[source.pk]),
@@ -420,7 +420,7 @@ def group_leave(*, user: User, member_id: int | None = None) -> User:
         users_changed(*clear)
         leaving = by_pk[leaving_pk]
         _notify(
-            template="linking_removed",
+            template="linking/linking_removed",
             users=members,
             context={
                 "left": _public(leaving),

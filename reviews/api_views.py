@@ -10,16 +10,17 @@ from accounts.selectors import public_user
 from catalog.cache import title_scope
 from catalog.models import TitleType
 from catalog.selectors import title_get
+from core.api import parse
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
 from .cache import title_reviews_scope, user_reviews_scope
 from .serializers import (
-    ReviewInSerializer,
-    ReviewPatchSerializer,
-    ReviewWithTitleSerializer,
-    ReviewWithUserSerializer,
+    ReviewIn,
+    ReviewPatchIn,
+    ReviewWithTitleOut,
+    ReviewWithUserOut,
 )
 
 # A list is computed again as soon as one of its reviews changes; what it
@@ -29,28 +30,26 @@ LIST_CACHE_SECONDS = 60
 
 def _with_title(request, review):
     review = selectors.user_reviews(user_id=request.user.pk).get(pk=review.pk)
-    return ReviewWithTitleSerializer(review, context={"request": request}).data
+    return ReviewWithTitleOut(review, context={"request": request}).data
 
 
 class ReviewCreate(APIView):
     @extend_schema(
         summary="Review a title: 201 for a new review, 200 when the caller's review of it is updated",
-        request=ReviewInSerializer,
-        responses={200: ReviewWithTitleSerializer, 201: ReviewWithTitleSerializer},
+        request=ReviewIn,
+        responses={200: ReviewWithTitleOut, 201: ReviewWithTitleOut},
     )
     def post(self, request):
-        incoming = ReviewInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        review, created = services.review_upsert(user=request.user, **incoming.validated_data)
+        incoming = parse(ReviewIn, request.data)
+        review, created = services.review_upsert(user=request.user, **incoming)
         return Response(_with_title(request, review), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ReviewDetail(APIView):
-    @extend_schema(summary="Change your review", request=ReviewPatchSerializer, responses=ReviewWithTitleSerializer)
+    @extend_schema(summary="Change your review", request=ReviewPatchIn, responses=ReviewWithTitleOut)
     def patch(self, request, pk: int):
-        incoming = ReviewPatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        review = services.review_update(user=request.user, review_id=pk, **incoming.validated_data)
+        incoming = parse(ReviewPatchIn, request.data)
+        review = services.review_update(user=request.user, review_id=pk, **incoming)
         return Response(_with_title(request, review))
 
     @extend_schema(summary="Delete your review", responses={204: None})
@@ -70,14 +69,14 @@ class UserReviews(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=ReviewWithTitleSerializer(many=True),
+        responses=ReviewWithTitleOut(many=True),
     )
     def get(self, request, pk: int):
         queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
 
         def page() -> dict:
             public_user(pk=pk)
-            return paginated_response(request, queryset, ReviewWithTitleSerializer).data
+            return paginated_response(request, queryset, ReviewWithTitleOut).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
         scopes = (user_reviews_scope(pk), user_scope(pk))
@@ -95,14 +94,14 @@ class TitleReviews(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=ReviewWithUserSerializer(many=True),
+        responses=ReviewWithUserOut(many=True),
     )
     def get(self, request, pk: int):
         queryset = selectors.title_reviews(title_id=pk, ordering=request.query_params.get("ordering"))
 
         def page() -> dict:
             title_get(pk=pk)
-            return paginated_response(request, queryset, ReviewWithUserSerializer).data
+            return paginated_response(request, queryset, ReviewWithUserOut).data
 
         # Also the title's scope: a deleted title's list is gone at once, and
         # the page's count is the title's rating_count.

@@ -1,33 +1,40 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.serializers import PublicUserSerializer
-from catalog.serializers import StrictIntegerField, TitleBriefSerializer
+from accounts.serializers import PublicUserOut
+from catalog.serializers import TitleBriefOut
+from core.api import StrictIntegerField
 
 from .models import RATING_MAX, RATING_MIN, Review
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+# The component names these had as ``...Serializer``; set on each class, since a
+# subclass would otherwise inherit its parent's.
+@extend_schema_serializer(component_name="Review")
+class ReviewOut(serializers.ModelSerializer):
     class Meta:
         model = Review
         fields = ["id", "title_id", "user_id", "rating", "text", "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class ReviewWithTitleSerializer(ReviewSerializer):
-    title = TitleBriefSerializer(read_only=True)
+@extend_schema_serializer(component_name="ReviewWithTitle")
+class ReviewWithTitleOut(ReviewOut):
+    title = TitleBriefOut(read_only=True)
 
-    class Meta(ReviewSerializer.Meta):
-        fields = [*ReviewSerializer.Meta.fields, "title"]
+    class Meta(ReviewOut.Meta):
+        fields = [*ReviewOut.Meta.fields, "title"]
         read_only_fields = fields
 
 
-class ReviewWithUserSerializer(ReviewSerializer):
-    user = PublicUserSerializer(read_only=True)
+@extend_schema_serializer(component_name="ReviewWithUser")
+class ReviewWithUserOut(ReviewOut):
+    user = PublicUserOut(read_only=True)
 
-    class Meta(ReviewSerializer.Meta):
-        fields = [*ReviewSerializer.Meta.fields, "user"]
+    class Meta(ReviewOut.Meta):
+        fields = [*ReviewOut.Meta.fields, "user"]
         read_only_fields = fields
 
 
@@ -35,12 +42,13 @@ RATING_HELP = f"A whole number from {RATING_MIN} to {RATING_MAX}"
 
 
 # The shape only; reviews.services checks the values (``invalid_rating``, ``text_too_long``...).
-class ReviewInSerializer(serializers.Serializer):
+class ReviewIn(serializers.Serializer):
     title_id = StrictIntegerField()
     rating = StrictIntegerField(help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
 
 
-class ReviewPatchSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="ReviewPatch")
+class ReviewPatchIn(serializers.Serializer):
     rating = StrictIntegerField(required=False, help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.serializers import PublicUserSerializer
+from accounts.serializers import PublicUserOut
 
 from .models import Position, Staff, StaffState
 from .validators import normalize_full_name, normalize_phone, normalize_staff_email
@@ -25,25 +25,30 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid")
 
 
-class PositionSerializer(serializers.ModelSerializer):
+# The component names these had as ``...Serializer``; set on each class, since a
+# subclass would otherwise inherit its parent's.
+@extend_schema_serializer(component_name="Position")
+class PositionOut(serializers.ModelSerializer):
     class Meta:
         model = Position
         fields = ["id", "name", "has_erp_access"]
 
 
-class CreatedBySerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="CreatedBy")
+class CreatedByOut(serializers.Serializer):
     type = serializers.ChoiceField(choices=["user", "service_token"])
     name = serializers.CharField()
 
 
-class StaffSerializer(serializers.ModelSerializer):
-    position = PositionSerializer()
-    user = PublicUserSerializer(allow_null=True)
+@extend_schema_serializer(component_name="Staff")
+class StaffOut(serializers.ModelSerializer):
+    position = PositionOut()
+    user = PublicUserOut(allow_null=True)
     state = serializers.ChoiceField(choices=StaffState.choices, read_only=True)
     activation_expires_at = serializers.SerializerMethodField(
         help_text="When the outstanding activation code expires; null without one."
     )
-    created_by = CreatedBySerializer(allow_null=True, read_only=True)
+    created_by = CreatedByOut(allow_null=True, read_only=True)
 
     class Meta:
         model = Staff
@@ -66,7 +71,8 @@ class StaffSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(value) if value else None
 
 
-class StaffWithCodeSerializer(StaffSerializer):
+@extend_schema_serializer(component_name="StaffWithCode")
+class StaffWithCodeOut(StaffOut):
     """The staff record plus the new code: the only reply that carries one.
     Render with ``context={"issued": IssuedCode}``."""
 
@@ -75,8 +81,8 @@ class StaffWithCodeSerializer(StaffSerializer):
     )
     activation_url = serializers.SerializerMethodField(help_text="The page where the employee enters the code.")
 
-    class Meta(StaffSerializer.Meta):
-        fields = [*StaffSerializer.Meta.fields, "activation_code", "activation_url"]
+    class Meta(StaffOut.Meta):
+        fields = [*StaffOut.Meta.fields, "activation_code", "activation_url"]
 
     def get_activation_code(self, staff) -> str:
         return self.context["issued"].code
@@ -85,7 +91,8 @@ class StaffWithCodeSerializer(StaffSerializer):
         return activation_url()
 
 
-class StaffCreateSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="StaffCreate")
+class StaffCreateIn(serializers.Serializer):
     full_name = serializers.CharField(max_length=500, trim_whitespace=True)
     email = serializers.CharField(max_length=500)
     phone = serializers.CharField(max_length=100)
@@ -106,18 +113,13 @@ class StaffCreateSerializer(serializers.Serializer):
         return normalize_phone(value)
 
 
-class ActivateSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="Activate")
+class ActivateIn(serializers.Serializer):
     email = serializers.CharField(max_length=500)
     activation_code = serializers.CharField(
         max_length=64, help_text="As received, e.g. ABCD-EFGH-JK; spaces, dashes and lower case are fine."
     )
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-
-
-class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-    access_expires_at = serializers.IntegerField(help_text="UNIX seconds; the access token's own exp.")
 
 
 def activation_url() -> str:

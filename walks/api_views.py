@@ -9,6 +9,7 @@ from accounts.cache import user_scope
 from accounts.selectors import public_user
 from catalog.models import TitleType
 from catalog.selectors import title_get
+from core.api import parse
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 
@@ -16,10 +17,10 @@ from . import selectors, services
 from .cache import user_walks_scope
 from .models import WalkState
 from .serializers import (
-    WalkInSerializer,
-    WalkPatchSerializer,
-    WalkWithTitleSerializer,
-    WalkWithUserSerializer,
+    WalkIn,
+    WalkPatchIn,
+    WalkWithTitleOut,
+    WalkWithUserOut,
 )
 
 # A user's lists are computed again as soon as one of their walks changes;
@@ -30,30 +31,26 @@ LIST_CACHE_SECONDS = 60
 class WalkCreate(APIView):
     @extend_schema(
         summary="Mark a title: 201 for a new walk, 200 when the caller's walk of it is updated",
-        request=WalkInSerializer,
-        responses={200: WalkWithTitleSerializer, 201: WalkWithTitleSerializer},
+        request=WalkIn,
+        responses={200: WalkWithTitleOut, 201: WalkWithTitleOut},
     )
     def post(self, request):
-        incoming = WalkInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        walk, created = services.walk_upsert(user=request.user, **incoming.validated_data)
+        incoming = parse(WalkIn, request.data)
+        walk, created = services.walk_upsert(user=request.user, **incoming)
         walk = selectors.user_walks(user_id=request.user.pk).get(pk=walk.pk)
         return Response(
-            WalkWithTitleSerializer(walk, context={"request": request}).data,
+            WalkWithTitleOut(walk, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
 class WalkDetail(APIView):
-    @extend_schema(
-        summary="Change the state of your walk", request=WalkPatchSerializer, responses=WalkWithTitleSerializer
-    )
+    @extend_schema(summary="Change the state of your walk", request=WalkPatchIn, responses=WalkWithTitleOut)
     def patch(self, request, pk: int):
-        incoming = WalkPatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        walk = services.walk_update(user=request.user, walk_id=pk, **incoming.validated_data)
+        incoming = parse(WalkPatchIn, request.data)
+        walk = services.walk_update(user=request.user, walk_id=pk, **incoming)
         walk = selectors.user_walks(user_id=request.user.pk).get(pk=walk.pk)
-        return Response(WalkWithTitleSerializer(walk, context={"request": request}).data)
+        return Response(WalkWithTitleOut(walk, context={"request": request}).data)
 
     @extend_schema(summary="Delete your walk", responses={204: None})
     def delete(self, request, pk: int):
@@ -73,7 +70,7 @@ class UserWalks(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=WalkWithTitleSerializer(many=True),
+        responses=WalkWithTitleOut(many=True),
     )
     def get(self, request, pk: int):
         queryset = selectors.user_walks(
@@ -82,7 +79,7 @@ class UserWalks(APIView):
 
         def page() -> dict:
             public_user(pk=pk)
-            return paginated_response(request, queryset, WalkWithTitleSerializer).data
+            return paginated_response(request, queryset, WalkWithTitleOut).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
         scopes = (user_walks_scope(pk), user_scope(pk))
@@ -100,9 +97,9 @@ class TitleWalks(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=WalkWithUserSerializer(many=True),
+        responses=WalkWithUserOut(many=True),
     )
     def get(self, request, pk: int):
         queryset = selectors.title_walks(title_id=pk, state=request.query_params.get("state"))
         title_get(pk=pk)
-        return paginated_response(request, queryset, WalkWithUserSerializer)
+        return paginated_response(request, queryset, WalkWithUserOut)

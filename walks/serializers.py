@@ -1,33 +1,40 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.serializers import PublicUserSerializer
-from catalog.serializers import StrictIntegerField, TitleBriefSerializer
+from accounts.serializers import PublicUserOut
+from catalog.serializers import TitleBriefOut
+from core.api import StrictIntegerField
 
 from .models import Walk, WalkState
 
 
-class WalkSerializer(serializers.ModelSerializer):
+# The component names these had as ``...Serializer``; set on each class, since a
+# subclass would otherwise inherit its parent's.
+@extend_schema_serializer(component_name="Walk")
+class WalkOut(serializers.ModelSerializer):
     class Meta:
         model = Walk
         fields = ["id", "title_id", "user_id", "state", "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class WalkWithTitleSerializer(WalkSerializer):
-    title = TitleBriefSerializer(read_only=True)
+@extend_schema_serializer(component_name="WalkWithTitle")
+class WalkWithTitleOut(WalkOut):
+    title = TitleBriefOut(read_only=True)
 
-    class Meta(WalkSerializer.Meta):
-        fields = [*WalkSerializer.Meta.fields, "title"]
+    class Meta(WalkOut.Meta):
+        fields = [*WalkOut.Meta.fields, "title"]
         read_only_fields = fields
 
 
-class WalkWithUserSerializer(WalkSerializer):
-    user = PublicUserSerializer(read_only=True)
+@extend_schema_serializer(component_name="WalkWithUser")
+class WalkWithUserOut(WalkOut):
+    user = PublicUserOut(read_only=True)
 
-    class Meta(WalkSerializer.Meta):
-        fields = [*WalkSerializer.Meta.fields, "user"]
+    class Meta(WalkOut.Meta):
+        fields = [*WalkOut.Meta.fields, "user"]
         read_only_fields = fields
 
 
@@ -35,10 +42,11 @@ STATE_HELP = "One of: " + ", ".join(WalkState.values)
 
 
 # The shape only; walks.services checks the values (``invalid_state``, ``title_not_found``).
-class WalkInSerializer(serializers.Serializer):
+class WalkIn(serializers.Serializer):
     title_id = StrictIntegerField()
     state = serializers.CharField(help_text=STATE_HELP)
 
 
-class WalkPatchSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="WalkPatch")
+class WalkPatchIn(serializers.Serializer):
     state = serializers.CharField(help_text=STATE_HELP)

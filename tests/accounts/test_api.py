@@ -673,15 +673,15 @@ class TestPublicProfile:
 
 
 def test_public_user_serializer_embeds_id_username_avatar(user, settings):
-    from accounts.serializers import PublicUserSerializer
+    from accounts.serializers import PublicUserOut
     from accounts.services import profile_avatar_set
 
     profile_avatar_set(user=user, upload=image_upload())
     loaded = User.objects.select_related("profile").get(pk=user.pk)
-    data = PublicUserSerializer(loaded).data
+    data = PublicUserOut(loaded).data
     assert set(data) == {"id", "username", "avatar"}
     assert data["avatar"].startswith(settings.SITE_URL + "/media/")
-    assert PublicUserSerializer(UserFactory()).data["avatar"] is None
+    assert PublicUserOut(UserFactory()).data["avatar"] is None
 
 
 # --- Bad input on every endpoint ------------------------------------------------------------------------

@@ -36,7 +36,9 @@ RUSSIAN_SUBJECTS = {
 @pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize("locale", ["en", "ru"])
 def test_every_template_renders_text_and_html(template, locale):
-    message = render_message(template=template, to=["a@example.com"], context=TEMPLATES[template], locale=locale)
+    message = render_message(
+        template=f"accounts/{template}", to=["a@example.com"], context=TEMPLATES[template], locale=locale
+    )
     html = message.alternatives[0][0]
     assert message.subject and "\n" not in message.subject
     assert "a@example.com" in message.body and "a@example.com" in html
@@ -50,7 +52,7 @@ def test_every_template_renders_text_and_html(template, locale):
 
 def test_text_bodies_are_not_html_escaped():
     message = render_message(
-        template="signup_code",
+        template="accounts/signup_code",
         to=["o'neil@example.com"],
         context=TEMPLATES["signup_code"] | {"email": "o'neil@example.com"},
         locale="en",

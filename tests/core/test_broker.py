@@ -112,5 +112,5 @@ def test_an_email_fails_at_once_while_the_broker_is_known_down(
     monkeypatch.setattr(send_email, "apply_async", apply_async)
     for _ in range(2):
         with pytest.raises(Unavailable), django_capture_on_commit_callbacks(execute=True):
-            send_later(template="test_ping", to="a@example.com", context={"word": "x"}, locale="en")
+            send_later(template="tests/test_ping", to="a@example.com", context={"word": "x"}, locale="en")
     assert len(calls) == 1  # the second was refused without trying the broker

@@ -153,7 +153,7 @@ def test_email_task_is_delivered_by_a_real_worker(celery_worker_process):
 
     send_email.apply_async(
         kwargs={
-            "template": "test_ping",
+            "template": "tests/test_ping",
             "to": ["ping@example.com"],
             "context": {"word": "pong"},
             "locale": "en",
@@ -218,7 +218,13 @@ def test_an_email_is_sent_once_per_key_even_when_the_cache_forgets(db, mailoutbo
 
     from core.mail import deliver
 
-    kwargs = {"template": "test_ping", "to": ["a@example.com"], "context": {"word": "w"}, "locale": "en", "key": "k-1"}
+    kwargs = {
+        "template": "tests/test_ping",
+        "to": ["a@example.com"],
+        "context": {"word": "w"},
+        "locale": "en",
+        "key": "k-1",
+    }
     assert deliver(**kwargs) is True
     cache.clear()
     assert deliver(**kwargs) is False

@@ -13,7 +13,7 @@ import pytest
 from core.mail import IDEMPOTENCY_HEADER, FileAndConsoleEmailBackend, ResendEmailBackend, deliver, render_message
 from core.models import SentEmail
 
-KWARGS = {"template": "test_ping", "to": ["ping@example.com"], "context": {"word": "pong"}, "locale": "en"}
+KWARGS = {"template": "tests/test_ping", "to": ["ping@example.com"], "context": {"word": "pong"}, "locale": "en"}
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def messages(directory) -> list[email.message.Message]:
 
 
 def keyed_message(key: str):
-    message = render_message(template="test_ping", to=["a@example.com"], context={"word": key}, locale="en")
+    message = render_message(template="tests/test_ping", to=["a@example.com"], context={"word": key}, locale="en")
     message.extra_headers[IDEMPOTENCY_HEADER] = key
     return message
 
@@ -55,7 +55,7 @@ def test_different_keys_are_different_messages(mail_dir):
 
 def test_messages_without_a_key_are_all_written(mail_dir):
     backend = FileAndConsoleEmailBackend()
-    plain = [render_message(template="test_ping", to=["a@example.com"], context={"word": "x"}, locale="en")] * 2
+    plain = [render_message(template="tests/test_ping", to=["a@example.com"], context={"word": "x"}, locale="en")] * 2
     assert backend.send_messages(plain) == 2
     assert len(messages(mail_dir)) == 2
 

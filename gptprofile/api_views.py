@@ -4,91 +4,20 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers
+from django.utils.translation import ngettext
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import HasServiceScope, ServiceTokenAuthentication
-from accounts.models import PIN_MAX, PIN_MIN
+from core.api import ErrorOut, parse
 from core.ratelimit import client_ip
 
 from . import services
 from .openapi import chatgpt_action_document
-
-# --- Serializers: shape only; the services decide the rest ---------------------------------------
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that is a JSON number, not a string of digits or a boolean:
-    ChatGPT sending ``"123456"`` is told so instead of being guessed at."""
-
-    default_error_messages = {"not_integer": gettext_lazy("Send the PIN as a JSON integer, e.g. 123456.")}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("not_integer")
-        return super().to_internal_value(data)
-
-
-class InitIn(serializers.Serializer):
-    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
-    pin = StrictIntegerField(
-        required=False,
-        allow_null=True,
-        min_value=PIN_MIN,
-        max_value=PIN_MAX,
-        error_messages={
-            "min_value": gettext_lazy("A PIN has 6 digits (100000 to 999999)."),
-            "max_value": gettext_lazy("A PIN has 6 digits (100000 to 999999)."),
-        },
-    )
-
-
-class InitOut(serializers.Serializer):
-    status = serializers.CharField()
-    message = serializers.CharField()
-    expires_in_minutes = serializers.IntegerField()
-
-
-class TokenIn(serializers.Serializer):
-    # Any length is accepted here so that the service answers 410 token_invalid
-    # for every token that is not ours, long or empty.
-    token = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-
-
-class SaveIn(TokenIn):
-    locale = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    passphrase = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-    passphrase_confirm = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-
-
-class LocaleOut(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
-class LoadOut(serializers.Serializer):
-    email = serializers.CharField(help_text="Masked, e.g. j***@e***.com")
-    username = serializers.CharField()
-    locale = serializers.CharField()
-    locales = LocaleOut(many=True)
-    expires_at = serializers.DateTimeField()
-
-
-class SaveOut(serializers.Serializer):
-    status = serializers.CharField()
-    message = serializers.CharField()
-    locale = serializers.CharField()
-    passphrase_changed = serializers.BooleanField()
-
-
-ERROR = inline_serializer("GptError", {"detail": serializers.CharField(), "code": serializers.CharField()})
-
-
-# --- Views --------------------------------------------------------------------------------------------
+from .serializers import InitIn, InitOut, LoadOut, SaveIn, SaveOut, TokenIn
 
 
 class ProfileEditInitView(APIView):
@@ -114,19 +43,18 @@ class ProfileEditInitView(APIView):
         request=InitIn,
         responses={
             200: InitOut,
-            400: ERROR,
-            401: ERROR,
-            403: ERROR,
-            404: OpenApiResponse(ERROR, description="user_not_found"),
-            429: ERROR,
+            400: ErrorOut,
+            401: ErrorOut,
+            403: ErrorOut,
+            404: OpenApiResponse(ErrorOut, description="user_not_found"),
+            429: ErrorOut,
         },
     )
     def post(self, request):
-        data = InitIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = parse(InitIn, request.data)
         sent = services.profile_edit_init(
-            email=data.validated_data.get("email") or None,
-            pin=data.validated_data.get("pin"),
+            email=data.get("email") or None,
+            pin=data.get("pin"),
             service_token=request.auth,
         )
         message = ngettext(
@@ -160,12 +88,16 @@ class ProfileEditLoadView(_TokenView):
         operation_id="gpt_profile_load",
         summary="Read the profile behind an edit link (does not use the link up)",
         request=TokenIn,
-        responses={200: LoadOut, 400: ERROR, 410: OpenApiResponse(ERROR, description="token_invalid"), 429: ERROR},
+        responses={
+            200: LoadOut,
+            400: ErrorOut,
+            410: OpenApiResponse(ErrorOut, description="token_invalid"),
+            429: ErrorOut,
+        },
     )
     def post(self, request):
-        data = TokenIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        return Response(LoadOut(services.profile_edit_load(token=data.validated_data.get("token"))).data)
+        data = parse(TokenIn, request.data)
+        return Response(LoadOut(services.profile_edit_load(token=data.get("token"))).data)
 
 
 class ProfileEditSaveView(_TokenView):
@@ -178,12 +110,15 @@ class ProfileEditSaveView(_TokenView):
             "the password rules; `passphrase_confirm` is optional and, when sent, must match it."
         ),
         request=SaveIn,
-        responses={200: SaveOut, 400: ERROR, 410: OpenApiResponse(ERROR, description="token_invalid"), 429: ERROR},
+        responses={
+            200: SaveOut,
+            400: ErrorOut,
+            410: OpenApiResponse(ErrorOut, description="token_invalid"),
+            429: ErrorOut,
+        },
     )
     def post(self, request):
-        data = SaveIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = parse(SaveIn, request.data)
         result = services.profile_edit_save(
             token=values.get("token"),
             locale=values.get("locale"),

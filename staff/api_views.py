@@ -12,23 +12,16 @@ from rest_framework.views import APIView
 
 from accounts.authentication import JWTAuthentication, ServiceTokenAuthentication, SessionAuthentication
 from accounts.models import ServiceToken
+from accounts.serializers import TokenPairOut
 from accounts.services import token_pair_issue, user_record_sign_in
+from core.api import ERROR, parse
 from core.ratelimit import client_ip
 
 from .filters import PositionFilter, StaffFilter
 from .models import Position, Staff
 from .permissions import StaffApiAccess
-from .serializers import (
-    ActivateSerializer,
-    PositionSerializer,
-    StaffCreateSerializer,
-    StaffSerializer,
-    StaffWithCodeSerializer,
-    TokenPairSerializer,
-)
+from .serializers import ActivateIn, PositionOut, StaffCreateIn, StaffOut, StaffWithCodeOut
 from .services import staff_activate, staff_create, staff_deactivate, staff_user_issue
-
-ERROR = OpenApiResponse(description='`{"detail", "code"}`')
 
 
 class StaffApiView:
@@ -41,7 +34,7 @@ class PositionList(StaffApiView, generics.ListAPIView):
     """Positions, by name. A short reference list: not paginated."""
 
     required_perms = {"GET": ["staff.view_position"]}
-    serializer_class = PositionSerializer
+    serializer_class = PositionOut
     filterset_class = PositionFilter
     pagination_class = None
     queryset = Position.objects.order_by("name", "id")
@@ -49,16 +42,16 @@ class PositionList(StaffApiView, generics.ListAPIView):
 
 class StaffListCreate(StaffApiView, generics.ListAPIView):
     required_perms = {"GET": ["staff.view_staff"], "POST": ["staff.add_staff"]}
-    serializer_class = StaffSerializer
+    serializer_class = StaffOut
     filterset_class = StaffFilter
 
     def get_queryset(self):
         return Staff.objects.with_related().order_by("-created_at", "-id")
 
     @extend_schema(
-        request=StaffCreateSerializer,
+        request=StaffCreateIn,
         responses={
-            201: StaffWithCodeSerializer,
+            201: StaffWithCodeOut,
             400: ERROR,
             401: ERROR,
             403: OpenApiResponse(description="`no_erp_access`, or not allowed"),
@@ -70,7 +63,7 @@ class StaffListCreate(StaffApiView, generics.ListAPIView):
         ),
     )
     def post(self, request):
-        data = _valid(StaffCreateSerializer, request)
+        data = parse(StaffCreateIn, request.data)
         token = request.auth if isinstance(request.auth, ServiceToken) else None
         staff, issued = staff_create(
             full_name=data["full_name"],
@@ -86,7 +79,7 @@ class StaffListCreate(StaffApiView, generics.ListAPIView):
 
 class StaffDetail(StaffApiView, generics.RetrieveAPIView):
     required_perms = {"GET": ["staff.view_staff"]}
-    serializer_class = StaffSerializer
+    serializer_class = StaffOut
 
     def get_queryset(self):
         return Staff.objects.with_related()
@@ -98,8 +91,8 @@ class StaffUser(StaffApiView, APIView):
     @extend_schema(
         request=None,
         responses={
-            201: StaffWithCodeSerializer,
-            200: StaffWithCodeSerializer,
+            201: StaffWithCodeOut,
+            200: StaffWithCodeOut,
             403: OpenApiResponse(description="`no_erp_access`, or not allowed"),
             404: ERROR,
             409: OpenApiResponse(description="`already_active` or `email_taken`"),
@@ -120,12 +113,12 @@ class StaffDeactivate(StaffApiView, APIView):
 
     @extend_schema(
         request=None,
-        responses={200: StaffSerializer, 404: ERROR, 409: OpenApiResponse(description="`no_user`")},
+        responses={200: StaffOut, 404: ERROR, 409: OpenApiResponse(description="`no_user`")},
         description="Deactivate the staff member's user: sessions and refresh tokens end, pending codes die.",
     )
     def post(self, request, pk: int):
         staff = staff_deactivate(staff=get_object_or_404(Staff, pk=pk))
-        return Response(StaffSerializer(Staff.objects.with_related().get(pk=staff.pk)).data)
+        return Response(StaffOut(Staff.objects.with_related().get(pk=staff.pk)).data)
 
 
 class Activate(APIView):
@@ -133,9 +126,9 @@ class Activate(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=ActivateSerializer,
+        request=ActivateIn,
         responses={
-            200: TokenPairSerializer,
+            200: TokenPairOut,
             400: OpenApiResponse(description="`code_malformed`, `invalid_code`, `password_invalid`"),
             403: OpenApiResponse(description="`no_erp_access`"),
             410: OpenApiResponse(description="`code_expired`, `code_used`, `code_replaced`, `code_attempts_exceeded`"),
@@ -144,7 +137,7 @@ class Activate(APIView):
         description="Activate a staff user with the code from the bot and set the first password.",
     )
     def post(self, request):
-        data = _valid(ActivateSerializer, request)
+        data = parse(ActivateIn, request.data)
         user = staff_activate(
             email=data["email"],
             activation_code=data["activation_code"],
@@ -155,14 +148,8 @@ class Activate(APIView):
         return Response(token_pair_issue(user=user))
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _staff_response(staff: Staff, issued, status_code: int) -> Response:
     staff = Staff.objects.with_related().get(pk=staff.pk)
     if issued is None:
-        return Response(StaffSerializer(staff).data, status=status_code)
-    return Response(StaffWithCodeSerializer(staff, context={"issued": issued}).data, status=status_code)
+        return Response(StaffOut(staff).data, status=status_code)
+    return Response(StaffWithCodeOut(staff, context={"issued": issued}).data, status=status_code)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import token_pair_issue
+from core.api import parse
 from core.ratelimit import client_ip
 
 from . import selectors, services
@@ -60,11 +61,8 @@ class MyLinkedAccountsView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        data = OfferCreateIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        created = services.link_offer_create(
-            user=request.user, email=data.validated_data["email"], ip=client_ip(request)
-        )
+        data = parse(OfferCreateIn, request.data)
+        created = services.link_offer_create(user=request.user, email=data["email"], ip=client_ip(request))
         body = {
             "id": created.offer.pk,
             "email": created.offer.target_user.email,
@@ -123,9 +121,8 @@ class LinkedAccountsView(APIView):
         description="Safe to repeat. 404 `link_not_found` unless you are B; 410 when used, declined, withdrawn or expired.",
     )
     def get(self, request: Request) -> Response:
-        data = SecretQueryIn(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        offer = services.link_offer_view(user=request.user, secret=data.validated_data["secret"])
+        data = parse(SecretQueryIn, request.query_params)
+        offer = services.link_offer_view(user=request.user, secret=data["secret"])
         body = {
             "id": offer.pk,
             "email": offer.source_user.email,
@@ -143,22 +140,16 @@ class LinkedAccountsView(APIView):
         description="By `secret` or by `id` (from your incoming list). 409 if A is already linked elsewhere.",
     )
     def post(self, request: Request) -> Response:
-        data = SecretIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        offer = services.link_confirm(
-            user=request.user, secret=data.validated_data.get("secret"), offer_id=data.validated_data.get("id")
-        )
+        data = parse(SecretIn, request.data)
+        offer = services.link_confirm(user=request.user, secret=data.get("secret"), offer_id=data.get("id"))
         return _private(Response(_done(offer), status=status.HTTP_201_CREATED))
 
 
 class DeclineView(APIView):
     @extend_schema(tags=TAG, request=SecretIn, responses={200: LinkDoneOut}, summary="B declines an offer")
     def post(self, request: Request) -> Response:
-        data = SecretIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        offer = services.link_decline(
-            user=request.user, secret=data.validated_data.get("secret"), offer_id=data.validated_data.get("id")
-        )
+        data = parse(SecretIn, request.data)
+        offer = services.link_decline(user=request.user, secret=data.get("secret"), offer_id=data.get("id"))
         return _private(Response(_done(offer)))
 
 

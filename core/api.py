@@ -1,0 +1,62 @@
+"""What every app's DRF door shares: parsing a body, strict integer input and
+the error replies as the schema describes them (the handler that writes them
+is ``core.errors.api_exception_handler``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import QueryDict
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import serializers
+
+
+def parse(
+    serializer_class: type[serializers.Serializer], data: Mapping[str, Any], *, partial: bool = False
+) -> dict[str, Any]:
+    """The validated data of ``data`` (``request.data`` or ``request.query_params``),
+    or a ValidationError that the handler turns into a 400 ``invalid``."""
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that is an integer: ``true``, ``1.5`` and ``"5"`` are refused
+    in JSON (a wrong guess is worse than a 400). Form-encoded bodies carry only
+    strings, so there digits are accepted, unless ``json_only``."""
+
+    def __init__(self, *, json_only: bool = False, **kwargs):
+        self.json_only = json_only
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str):
+            from_form = isinstance(getattr(self.root, "initial_data", None), QueryDict)
+            if self.json_only or not from_form or not data.strip().isdigit():
+                self.fail("invalid")
+            data = int(data)
+        if not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# --- The error replies in the schema ---------------------------------------------------------------
+
+
+# "GptError" is the name the component had when only the ChatGPT door declared it.
+# Every error reply: ``{"detail", "code"}`` (a 400 adds ``errors`` by field). No
+# docstring: it would become the component's description.
+@extend_schema_serializer(component_name="GptError")
+class ErrorOut(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+ERROR = OpenApiResponse(description='`{"detail", "code"}`')
+VALIDATION_ERROR = OpenApiResponse(description='Validation: `{"detail", "code", "errors": {field: [...]}}`')
+RATE_LIMITED = OpenApiResponse(description="Too many attempts; see `Retry-After`.")
+ERRORS = {400: VALIDATION_ERROR, 401: ERROR, 429: RATE_LIMITED}

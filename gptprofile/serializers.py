@@ -1,0 +1,65 @@
+"""Shapes of the ChatGPT action and of the edit page's JSON calls: shape only;
+the services decide the rest."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from accounts.models import PIN_MAX, PIN_MIN
+from core.api import StrictIntegerField
+
+
+class InitIn(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    pin = StrictIntegerField(
+        json_only=True,
+        required=False,
+        allow_null=True,
+        min_value=PIN_MIN,
+        max_value=PIN_MAX,
+        error_messages={
+            # ChatGPT sending ``"123456"`` is told how to send it instead of being guessed at.
+            "invalid": gettext_lazy("Send the PIN as a JSON integer, e.g. 123456."),
+            "min_value": gettext_lazy("A PIN has 6 digits (100000 to 999999)."),
+            "max_value": gettext_lazy("A PIN has 6 digits (100000 to 999999)."),
+        },
+    )
+
+
+class InitOut(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    expires_in_minutes = serializers.IntegerField()
+
+
+class TokenIn(serializers.Serializer):
+    # Any length is accepted here so that the service answers 410 token_invalid
+    # for every token that is not ours, long or empty.
+    token = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+
+
+class SaveIn(TokenIn):
+    locale = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    passphrase = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    passphrase_confirm = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+
+
+class LocaleOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LoadOut(serializers.Serializer):
+    email = serializers.CharField(help_text="Masked, e.g. j***@e***.com")
+    username = serializers.CharField()
+    locale = serializers.CharField()
+    locales = LocaleOut(many=True)
+    expires_at = serializers.DateTimeField()
+
+
+class SaveOut(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    locale = serializers.CharField()
+    passphrase_changed = serializers.BooleanField()
