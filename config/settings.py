@@ -183,6 +183,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-up, restore and e-mail change codes: seconds a code lives, wrong tries
+# it survives, and the pause between two sends to one address.
+ACCOUNTS_CODE_TTL = env.int("ACCOUNTS_CODE_TTL", default=600)
+ACCOUNTS_CODE_MAX_TRIES = env.int("ACCOUNTS_CODE_MAX_TRIES", default=5)
+ACCOUNTS_CODE_RESEND_SECONDS = env.int("ACCOUNTS_CODE_RESEND_SECONDS", default=10)
+# Sign-in failures allowed per account in 5 minutes and per IP in a minute
+# (django-allauth's defaults), and codes sent per hour per IP and per address.
+ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT = env.int("ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+ACCOUNTS_LOGIN_FAILURES_PER_IP = env.int("ACCOUNTS_LOGIN_FAILURES_PER_IP", default=10)
+ACCOUNTS_CODE_SENDS_PER_IP_HOUR = env.int("ACCOUNTS_CODE_SENDS_PER_IP_HOUR", default=30)
+ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR = env.int("ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR", default=10)
+# How long an account-link offer's secret stays usable: seven days gives the
+# other owner time to read the e-mail and sign in; afterwards they make a new one.
+LINKING_OFFER_TTL = timedelta(days=env.int("LINKING_OFFER_TTL_DAYS", default=7))
 
 # --- I18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
