@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -26,16 +28,29 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 REDIS_URL = env.str("REDIS_URL", default="")
 DATABASE_URL = env.str("DATABASE_URL", default="")
 # Production is the configuration with real services; the embedded default
-# is for a laptop and for tests. A production deployment must bring its own
-# secret key: refuse to start rather than sign sessions with a known one.
+# is for one machine and for tests. A deployment with services must bring its
+# own secret key: refuse to start rather than sign sessions with a known one.
 PRODUCTION = bool(DATABASE_URL or REDIS_URL)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DATABASE_URL or REDIS_URL is.")
-    SECRET_KEY = "embedded-insecure-key-only-for-local-use-" + "x" * 16
+    # One machine may still be a public host: a random key of its own, made on
+    # the first start and kept, so sessions survive restarts and every worker
+    # process signs with the same key.
+    SECRET_KEY = secret_key.load_or_create(Path(env.str("DJANGO_SECRET_KEY_FILE", default=str(VAR_DIR / "secret_key"))))
+_jwt_signing_key = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# The key once committed to the repository signs nothing others can reach
+# (core.checks reports it too, should settings change after this point).
+for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_signing_key)):
+    if secret_key.key_refused(_key, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            f"{_name} is the key committed to the repository, and DJANGO_ALLOWED_HOSTS is not loopback only: "
+            "set a secret key of your own (without DATABASE_URL and REDIS_URL, unsetting it keeps a random one "
+            "in var/secret_key)."
+        )
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
@@ -322,7 +337,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": _jwt_signing_key,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
