@@ -116,25 +116,28 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # A stuck query must not pin a worker forever.
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env.str("SQLITE_PATH", default=str(VAR_DIR / "db.sqlite3")),
-            # Several worker processes write to one file: wait for the lock
-            # instead of failing, and let readers run beside one writer.
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
         }
     }
+_database = DATABASES["default"]
+_database.setdefault("OPTIONS", {})
+if _database["ENGINE"].endswith(("sqlite3", "spatialite")):
+    # Several worker processes write to one file: wait for the lock
+    # instead of failing, and let readers run beside one writer.
+    _database["OPTIONS"].setdefault("timeout", 20)
+    _database["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _database["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+else:
+    _database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    _database["CONN_HEALTH_CHECKS"] = True
+    if any(driver in _database["ENGINE"] for driver in ("postgresql", "postgis", "mysql")):
+        # A database that does not answer must not pin a worker forever.
+        # (Only these drivers take the option; sqlite3 and Oracle refuse it.)
+        _database["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by all worker processes in both modes ------------------------

@@ -1,4 +1,4 @@
-"""config.settings as a deployment meets it: the secret key.
+"""config.settings as a deployment meets it: the secret key, the database URL.
 
 Most tests start ``manage.py`` or Django in a subprocess, because the rules
 run while the settings module is imported.
@@ -216,3 +216,17 @@ def test_a_jwt_forged_with_the_committed_key_is_refused(settings):
     forged = me(secret_key.COMMITTED_KEY)
     assert forged.status_code == 401
     assert forged.json()["code"] == "token_invalid"
+
+
+# --- The database URL ----------------------------------------------------------------------------
+
+
+def test_a_sqlite_database_url_starts_and_migrates(tmp_path):
+    database = tmp_path / "x.sqlite3"
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{database}", DJANGO_SECRET_KEY="a-test-only-key-" + "s" * 40)
+
+    check = _run(env, "manage.py", "check", "--database", "default")
+    assert check.returncode == 0, check.stderr
+    migrate = _run(env, "manage.py", "migrate", "--noinput", "-v", "0")
+    assert migrate.returncode == 0, migrate.stderr
+    assert database.stat().st_size > 0
