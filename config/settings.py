@@ -1,9 +1,10 @@
 """Settings for Walks, driven by the environment.
 
 With no environment at all the project runs embedded on one machine: SQLite,
-a file cache shared by every worker process, Celery tasks executed eagerly and
-e-mail written to files under ``var/mail/``. Setting ``DATABASE_URL`` and
-``REDIS_URL`` switches to PostgreSQL, Redis and a real Celery worker.
+a file cache shared by every worker process, Celery tasks executed eagerly,
+e-mail written to files under ``var/mail/`` and a secret key generated once
+into ``var/secret_key``. Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to
+PostgreSQL, Redis and a real Celery worker.
 """
 
 from __future__ import annotations
