@@ -52,6 +52,7 @@ for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_
             "set a secret key of your own (without DATABASE_URL and REDIS_URL, unsetting it keeps a random one "
             "in var/secret_key)."
         )
+
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
