@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-fast lint format migrations-check bench chaos messages clean
+.PHONY: run serve test test-fast lint format migrations-check bench chaos messages messages-check messages-update clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ migrations-check: $(VENV)/.installed
 
 messages: $(VENV)/.installed  ## Recompile translations (needs gettext)
 	$(PY) manage.py compilemessages --ignore=.venv
+
+messages-check: $(VENV)/.installed  ## Fail on a string without a current Russian translation, or a stale catalogue
+	$(PY) scripts/messages_check.py
+
+messages-update: $(VENV)/.installed  ## makemessages into each app's catalogue, then compile; translate what it lists
+	$(PY) scripts/messages_check.py --update
 
 bench: $(VENV)/.installed
 	bash bench/run.sh

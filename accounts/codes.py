@@ -35,11 +35,11 @@ PURPOSES = ("signup", "restore", "change")
 
 
 def code_ttl() -> int:
-    return int(getattr(settings, "ACCOUNTS_CODE_TTL", 600))
+    return settings.ACCOUNTS_CODE_TTL
 
 
 def code_max_tries() -> int:
-    return int(getattr(settings, "ACCOUNTS_CODE_MAX_TRIES", 5))
+    return settings.ACCOUNTS_CODE_MAX_TRIES
 
 
 def _base_key(purpose: str, subject: str) -> str:
@@ -133,7 +133,7 @@ def _sent_mark_key(email: str) -> str:
 
 
 def send_interval() -> int:
-    return int(getattr(settings, "ACCOUNTS_CODE_RESEND_SECONDS", 10))
+    return settings.ACCOUNTS_CODE_RESEND_SECONDS
 
 
 def send_mark_take(email: str) -> tuple[bool | None, int]:

@@ -63,26 +63,22 @@ class TokenPair(TypedDict):
 # Read at call time so that a deployment (or a test) can tune them in settings.
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def login_failures_per_account() -> Limit:
     # django-allauth's default: 5 failures per 5 minutes per account.
-    return Limit("login-fail-account", _setting("ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT", 5), 300)
+    return Limit("login-fail-account", settings.ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT, 300)
 
 
 def login_failures_per_ip() -> Limit:
     # django-allauth's default: 10 failures per minute per IP.
-    return Limit("login-fail-ip", _setting("ACCOUNTS_LOGIN_FAILURES_PER_IP", 10), 60)
+    return Limit("login-fail-ip", settings.ACCOUNTS_LOGIN_FAILURES_PER_IP, 60)
 
 
 def code_sends_per_ip() -> Limit:
-    return Limit("code-send-ip", _setting("ACCOUNTS_CODE_SENDS_PER_IP_HOUR", 30), 3600)
+    return Limit("code-send-ip", settings.ACCOUNTS_CODE_SENDS_PER_IP_HOUR, 3600)
 
 
 def code_sends_per_address() -> Limit:
-    return Limit("code-send-address", _setting("ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR", 10), 3600)
+    return Limit("code-send-address", settings.ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR, 3600)
 
 
 # --- Small shared checks --------------------------------------------------------------------------

@@ -299,10 +299,6 @@ class Plan:
         return name + rng.choice(NUMERALS)
 
 
-def column_names(model: type[models.Model]) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields]
-
-
 def defaults_for(model: type[models.Model], given: set[str]) -> list[tuple[str, str]]:
     """COPY text for every column the generator does not write: the field's
     default, or NULL. Raises for a NOT NULL column without a default."""

@@ -371,7 +371,3 @@ def chaos_markdown(results: dict) -> str:
             out.append(f"{second:4d}  {_classes(bucket)}")
         out.append("```\n")
     return "\n".join(out)
-
-
-def errors_in_bucket(bucket: dict[str, int]) -> int:
-    return sum(n for cls, n in bucket.items() if cls in ("5xx", "503"))

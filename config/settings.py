@@ -1,9 +1,10 @@
 """Settings for Walks, driven by the environment.
 
 With no environment at all the project runs embedded on one machine: SQLite,
-a file cache shared by every worker process, Celery tasks executed eagerly and
-e-mail written to files under ``var/mail/``. Setting ``DATABASE_URL`` and
-``REDIS_URL`` switches to PostgreSQL, Redis and a real Celery worker.
+a file cache shared by every worker process, Celery tasks executed eagerly,
+e-mail written to files under ``var/mail/`` and a secret key generated once
+into ``var/secret_key``. Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to
+PostgreSQL, Redis and a real Celery worker.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -26,20 +29,37 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 REDIS_URL = env.str("REDIS_URL", default="")
 DATABASE_URL = env.str("DATABASE_URL", default="")
 # Production is the configuration with real services; the embedded default
-# is for a laptop and for tests. A production deployment must bring its own
-# secret key: refuse to start rather than sign sessions with a known one.
+# is for one machine and for tests. A deployment with services must bring its
+# own secret key: refuse to start rather than sign sessions with a known one.
 PRODUCTION = bool(DATABASE_URL or REDIS_URL)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DATABASE_URL or REDIS_URL is.")
-    SECRET_KEY = "embedded-insecure-key-only-for-local-use-" + "x" * 16
+    # One machine may still be a public host: a random key of its own, made on
+    # the first start and kept, so sessions survive restarts and every worker
+    # process signs with the same key.
+    SECRET_KEY = secret_key.load_or_create(Path(env.str("DJANGO_SECRET_KEY_FILE", default=str(VAR_DIR / "secret_key"))))
+_jwt_signing_key = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# The key once committed to the repository signs nothing others can reach
+# (core.checks reports it too, should settings change after this point).
+for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_signing_key)):
+    if secret_key.key_refused(_key, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            f"{_name} is the key committed to the repository, and DJANGO_ALLOWED_HOSTS is not loopback only: "
+            "set a secret key of your own (without DATABASE_URL and REDIS_URL, unsetting it keeps a random one "
+            "in var/secret_key)."
+        )
+
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
+    # First, so that core's Russian catalogue wins over Django's and DRF's for
+    # the messages they share ("Not found."): an earlier app's translations win.
+    "core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,7 +74,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "anymail",
-    "core",
     "accounts",
     "catalog",
     "walks",
@@ -102,25 +121,28 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # A stuck query must not pin a worker forever.
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env.str("SQLITE_PATH", default=str(VAR_DIR / "db.sqlite3")),
-            # Several worker processes write to one file: wait for the lock
-            # instead of failing, and let readers run beside one writer.
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
         }
     }
+_database = DATABASES["default"]
+_database.setdefault("OPTIONS", {})
+if _database["ENGINE"].endswith(("sqlite3", "spatialite")):
+    # Several worker processes write to one file: wait for the lock
+    # instead of failing, and let readers run beside one writer.
+    _database["OPTIONS"].setdefault("timeout", 20)
+    _database["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _database["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+else:
+    _database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    _database["CONN_HEALTH_CHECKS"] = True
+    if any(driver in _database["ENGINE"] for driver in ("postgresql", "postgis", "mysql")):
+        # A database that does not answer must not pin a worker forever.
+        # (Only these drivers take the option; sqlite3 and Oracle refuse it.)
+        _database["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by all worker processes in both modes ------------------------
@@ -184,6 +206,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-up, restore and e-mail change codes: seconds a code lives, wrong tries
+# it survives, and the pause between two sends to one address.
+ACCOUNTS_CODE_TTL = env.int("ACCOUNTS_CODE_TTL", default=600)
+ACCOUNTS_CODE_MAX_TRIES = env.int("ACCOUNTS_CODE_MAX_TRIES", default=5)
+ACCOUNTS_CODE_RESEND_SECONDS = env.int("ACCOUNTS_CODE_RESEND_SECONDS", default=10)
+# Sign-in failures allowed per account in 5 minutes and per IP in a minute
+# (django-allauth's defaults), and codes sent per hour per IP and per address.
+ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT = env.int("ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+ACCOUNTS_LOGIN_FAILURES_PER_IP = env.int("ACCOUNTS_LOGIN_FAILURES_PER_IP", default=10)
+ACCOUNTS_CODE_SENDS_PER_IP_HOUR = env.int("ACCOUNTS_CODE_SENDS_PER_IP_HOUR", default=30)
+ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR = env.int("ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR", default=10)
+# How long an account-link offer's secret stays usable: seven days gives the
+# other owner time to read the e-mail and sign in; afterwards they make a new one.
+LINKING_OFFER_TTL = timedelta(days=env.int("LINKING_OFFER_TTL_DAYS", default=7))
 
 # --- I18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -309,7 +345,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": _jwt_signing_key,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }

@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
-        from . import schema  # noqa: F401 - registers the OpenAPI auth extensions
+        from . import checks, schema  # noqa: F401 - register the system checks and the OpenAPI auth extensions
         from .converters import IdConverter
 
         register_converter(IdConverter, "id")

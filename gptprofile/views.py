@@ -122,7 +122,7 @@ def profile_edit_done(request):
 
 @require_GET
 def privacy(request):
-    contact = getattr(settings, "PRIVACY_CONTACT_EMAIL", "") or next((email for _name, email in settings.ADMINS), "")
+    contact = settings.PRIVACY_CONTACT_EMAIL or next((email for _name, email in settings.ADMINS), "")
     context = {
         "contact_email": contact,
         "lifetime_minutes": int(TOKEN_LIFETIME.total_seconds() // 60),

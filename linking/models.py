@@ -16,13 +16,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# How long an offer's secret stays usable. Seven days gives the other owner
-# time to read the e-mail and sign in; afterwards A simply makes a new one.
-DEFAULT_OFFER_TTL = timedelta(days=7)
-
 
 def offer_ttl() -> timedelta:
-    return getattr(settings, "LINKING_OFFER_TTL", DEFAULT_OFFER_TTL)
+    return settings.LINKING_OFFER_TTL
 
 
 class LinkStatus(models.TextChoices):

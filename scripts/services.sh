@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install (if missing) and start PostgreSQL and Redis on loopback for the
 # integration test run and the benchmark. Idempotent.
-#   scripts/services.sh install   # apt packages: postgresql redis-server chromium wrk
+#   scripts/services.sh install   # apt packages: postgresql redis-server chromium wrk gettext
 #   scripts/services.sh start     # prints the DATABASE_URL and REDIS_URL to use
 #   scripts/services.sh stop
 set -euo pipefail
@@ -26,6 +26,7 @@ install() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v wrk >/dev/null || missing+=(wrk)
+  command -v msgfmt >/dev/null || missing+=(gettext)  # make messages, messages-check
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}" >&2
     as_root apt-get update -q >&2

@@ -212,11 +212,6 @@ def staff_user_issue(*, staff: Staff) -> tuple[Staff, IssuedCode, bool]:
     return staff, _code_issue(user), False
 
 
-class _Outcome:
-    OK = "ok"
-    WRONG = "wrong"
-
-
 def staff_activate(*, email: str, activation_code: str, password: str, ip: str, locale: str | None = None) -> User:
     """Check the code, set the first password and activate the user.
 

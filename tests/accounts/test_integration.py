@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -21,7 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from email.header import decode_header, make_header
 from pathlib import Path
 
+import jwt
 import pytest
+
+from core.secret_key import COMMITTED_KEY
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "a-long-test-passphrase-7"
@@ -78,8 +82,12 @@ class Site:
 def site(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("site")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    # No key given: the install generates its own, as a fresh one does.
+    for name in ("DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"):
+        env.pop(name, None)
     env.update(
         {
+            "DJANGO_SECRET_KEY_FILE": str(tmp_path / "var" / "secret_key"),
             "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
             "EMAIL_FILE_PATH": str(tmp_path / "mail"),
             "MEDIA_ROOT": str(tmp_path / "media"),
@@ -119,6 +127,7 @@ def site(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     site = Site(port, tmp_path / "mail", access_log)
+    site.env, site.key_file = env, tmp_path / "var" / "secret_key"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -244,3 +253,28 @@ def test_the_whole_account_flow_over_http_with_codes_from_the_mail_files(site):
     assert status == 200
     assert site.post("/auth/logout", {"refresh_token": pair["refresh"]})[0] == 204
     assert site.post("/auth/token/update", {"refresh_token": pair["refresh"]})[0] == 401
+
+
+@pytest.mark.integration
+def test_a_jwt_forged_with_the_committed_key_is_refused_by_an_install_that_made_its_own_key(site):
+    """Security finding: a superuser JWT signed with the key in the repository
+    was accepted by a single-machine install."""
+    assert stat.S_IMODE(site.key_file.stat().st_mode) == 0o600
+    email = "root@example.com"
+    subprocess.run(
+        [sys.executable, "manage.py", "createsuperuser", "--noinput", "--email", email],
+        cwd=BASE_DIR,
+        env={**site.env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+        check=True,
+        timeout=120,
+    )
+    status, pair = site.post("/auth/token", {"email": email, "password": PASSWORD})
+    assert status == 200, pair
+    claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    assert site.request("GET", "/api/v1/user/@me", token=pair["access"])[0] == 200
+
+    # What anyone could mint: the superuser's id, no password claim, the committed key.
+    forged_claims = {name: value for name, value in claims.items() if name != "pwv"}
+    forged = jwt.encode(forged_claims, COMMITTED_KEY, algorithm="HS256")
+    status, body = site.request("GET", "/api/v1/user/@me", token=forged)
+    assert (status, body["code"]) == (401, "token_invalid")
