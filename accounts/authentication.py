@@ -104,7 +104,7 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-def HasServiceScope(scope: str) -> type[BasePermission]:  # noqa: N802 - reads like a class in permission_classes
+def HasServiceScope(scope: str) -> type[BasePermission]:
     """Permission: the request carries an active service token with ``scope``."""
 
     class _HasServiceScope(BasePermission):

@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import BENCH, PY, RESULTS, ROOT, Harness, env_int, log, write_requests  # noqa: E402
+from bench.harness import BENCH, PY, RESULTS, ROOT, Harness, env_int, log, write_requests
 
 API = "/api/v1"
 CHAOS_DEFAULT_SIZES = {
@@ -141,7 +141,7 @@ class Probe:
             started = time.time()
             request = urllib.request.Request(self.base + path, method=method, headers=headers, data=body)
             try:
-                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=10) as response:
                     status = response.status
             except urllib.error.HTTPError as exc:
                 status = exc.code

@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -556,7 +556,7 @@ def build_indexes(url: str, statements: list[str]) -> None:
                 started = time.monotonic()
                 try:
                     conn.execute(statement)
-                except BaseException as exc:  # noqa: BLE001 - reported by the caller
+                except BaseException as exc:
                     errors.append(exc)
                     return
                 print(f"  {time.monotonic() - started:6.1f}s  {statement[:110]}", flush=True)

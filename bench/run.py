@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import RESULTS, Harness, env_int, log, write_requests  # noqa: E402
+from bench.harness import RESULTS, Harness, env_int, log, write_requests
 
 API = "/api/v1"
 ORDERINGS = ["id", "-id", "release_year", "-release_year", "rating", "-rating"]
@@ -208,7 +208,7 @@ def probe(base_url: str, line: tuple[str, str, dict[str, str], str]) -> tuple[in
         base_url + path, method=method, headers=headers, data=body.encode() if body else None
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read(300).decode(errors="replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(300).decode(errors="replace")

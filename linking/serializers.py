@@ -48,7 +48,7 @@ class OfferOut(serializers.Serializer):
     """An open offer in a list: ``account`` is the other side (A for incoming, B for outgoing)."""
 
     id = serializers.IntegerField()
-    linkStatus = serializers.CharField(source="status")  # noqa: N815 - the seed's name
+    linkStatus = serializers.CharField(source="status")
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     account = serializers.SerializerMethodField()
@@ -62,7 +62,7 @@ class OfferCreatedOut(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     secret = serializers.CharField()
-    linkStatus = serializers.CharField()  # noqa: N815
+    linkStatus = serializers.CharField()
     link = serializers.URLField()
     expires_at = serializers.DateTimeField()
 
@@ -71,7 +71,7 @@ class OfferSeenOut(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField(help_text="E-mail of the account that asks to join (A).")
     username = serializers.CharField()
-    linkStatus = serializers.CharField()  # noqa: N815
+    linkStatus = serializers.CharField()
     expires_at = serializers.DateTimeField()
 
 
@@ -79,7 +79,7 @@ class LinkDoneOut(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField(help_text="E-mail of the other account (A for the one who accepted).")
     username = serializers.CharField()
-    linkStatus = serializers.CharField()  # noqa: N815
+    linkStatus = serializers.CharField()
 
 
 class OverviewOut(serializers.Serializer):

@@ -32,7 +32,7 @@ def _save_in_thread(raw: str, passphrase: str, locale: str, results: dict, start
         start.wait(timeout=10)
         response = APIClient().post(SAVE, {"token": raw, "locale": locale, "passphrase": passphrase}, format="json")
         results[passphrase] = (response.status_code, response.json())
-    except Exception as exc:  # noqa: BLE001 - reported by the test
+    except Exception as exc:
         results[passphrase] = (None, repr(exc))
     finally:
         connections.close_all()

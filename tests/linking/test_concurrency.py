@@ -27,7 +27,7 @@ def race(*calls):
             results[i] = call()
         except ServiceError as exc:
             results[i] = exc
-        except Exception as exc:  # noqa: BLE001 - a deadlock or a 500 shows up in the assertion
+        except Exception as exc:
             results[i] = exc
         finally:
             connection.close()

@@ -141,7 +141,7 @@ def test_concurrent_reviews_leave_the_exact_mean():
             services.review_upsert(user=person, title_id=title.pk, rating=rating, text="")
             barrier_2.wait(timeout=10)
             services.review_upsert(user=person, title_id=title.pk, rating=100 - rating)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -171,7 +171,7 @@ def test_concurrent_recomputes_of_a_changing_title_end_right():
         try:
             while not stop.is_set():
                 services.title_rating_recompute(title_id=title.pk)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -151,7 +151,7 @@ def test_the_python_client_in_the_doc_works(live_server, settings):
     _token, secret = service_token_create(name="staff-bot", scopes=["staff"])
     namespace: dict = {}
     for source in blocks(DOC.read_text(), "python"):
-        exec(compile(source, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation
+        exec(compile(source, str(DOC), "exec"), namespace)
     client = namespace["WalksStaffClient"](live_server.url, secret)
     onboard = namespace["onboard"]
 

@@ -94,7 +94,7 @@ class Command(BaseCommand):
         now = timezone.now()
         new_walks = new_reviews = 0
         for index, (user, share) in enumerate(people):
-            rng = random.Random(f"walks-demo-{index}")  # noqa: S311 - demo data, not security
+            rng = random.Random(f"walks-demo-{index}")
             picked = rng.sample(titles, k=int(len(titles) * share))
             for title in picked:
                 state = rng.choices(
