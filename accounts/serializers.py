@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.i18n import supported_locales
+
 from .models import USERNAME_MAX_LENGTH, Profile, User
 
 EMAIL_MAX_LENGTH = 254
@@ -54,6 +56,11 @@ class StrictEmailField(_StrictString, serializers.EmailField):
 
 class StrictRegexField(_StrictString, serializers.RegexField):
     pass
+
+
+@extend_schema_field({"type": "string", "enum": supported_locales()})
+class LocaleField(StrictCharField):
+    """A language code; which ones are supported is decided by ``core.i18n.clean_locale``."""
 
 
 def password_field(**kwargs) -> StrictCharField:
@@ -119,7 +126,8 @@ class ProfileUpdateIn(serializers.Serializer):
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH, required=False)
     bio = StrictCharField(max_length=1000, required=False, allow_blank=True, trim_whitespace=False)
     links = serializers.ListField(child=StrictCharField(max_length=200, allow_blank=True), max_length=5, required=False)
-    locale = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
+    # Checked by the service (core.i18n.clean_locale, 400 ``locale_invalid``), like every chosen locale.
+    locale = LocaleField(required=False)
 
 
 class AvatarIn(serializers.Serializer):

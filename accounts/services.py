@@ -34,6 +34,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
+from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
 from core.mail import send_later
 from core.ratelimit import Limit
@@ -137,12 +138,6 @@ def _email_taken() -> Conflict:
     return Conflict(message, code="email_taken", errors={"email": [message]})
 
 
-def _locale_clean(locale: str | None) -> str:
-    codes_ = {code for code, _name in settings.LANGUAGES}
-    locale = (locale or "").split("-")[0].lower()
-    return locale if locale in codes_ else settings.LANGUAGE_CODE
-
-
 def _send_notice(*, template: str, to: str, context: dict[str, Any], locale: str) -> None:
     """A courtesy notice (password changed, e-mail changed): losing it must not undo the change."""
     try:
@@ -200,7 +195,7 @@ def signup_code_send(*, email: str, ip: str, locale: str) -> None:
     "you already have an account" mail instead. The caller replies the same
     in both cases. ``locale`` is the language of the request."""
     email = normalize_email(email)
-    locale = _locale_clean(locale)
+    locale = locale_or_default(locale)
     _code_send_guard(email=email, ip=ip)
     taken = User.objects.filter(email=email).exists()
     _code_mail(
@@ -290,7 +285,7 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
             raise _email_taken()
         try:
             with transaction.atomic():
-                user = User.objects.create_user(email, password, username=username, locale=_locale_clean(locale))
+                user = User.objects.create_user(email, password, username=username, locale=locale_or_default(locale))
         except IntegrityError as exc:
             if User.objects.filter(email=email).exists():
                 raise _email_taken() from exc
@@ -578,10 +573,7 @@ def profile_update(
         profile.links = _links_clean(links)
         profile_fields.append("links")
     if locale is not None:
-        if locale not in {code for code, _name in settings.LANGUAGES}:
-            message = _("Choose one of the offered languages.")
-            raise Invalid(message, code="locale_invalid", errors={"locale": [message]})
-        user.locale = locale
+        user.locale = clean_locale(locale)
         user_fields.append("locale")
     if profile_fields:
         try:

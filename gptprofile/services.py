@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import user_revoke_refresh_tokens
 from core.errors import Gone, Invalid, NotFound, Unavailable
+from core.i18n import clean_locale, supported_locales
 from core.mail import send_later
 from core.ratelimit import Limit
 from core.secrets import equals, hash_token, new_token
@@ -77,7 +78,7 @@ def mask_email(email: str) -> str:
 def locale_choices() -> list[dict[str, str]]:
     """The site's languages, each named in itself (what a language picker shows)."""
     return [
-        {"code": code, "name": translation.get_language_info(code)["name_local"]} for code, _name in settings.LANGUAGES
+        {"code": code, "name": translation.get_language_info(code)["name_local"]} for code in supported_locales()
     ]
 
 
@@ -218,10 +219,11 @@ def _clean_changes(
             code="nothing_to_change",
         )
     errors: dict[str, list[str]] = {}
-    if locale is not None and locale not in dict(settings.LANGUAGES):
-        errors["locale"] = [
-            _("Unknown language. Choose one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))}
-        ]
+    if locale is not None:
+        try:
+            clean_locale(locale)
+        except Invalid as exc:
+            errors.update(exc.errors or {})
     if passphrase is not None:
         if len(passphrase) > PASSPHRASE_MAX_LENGTH:
             errors["passphrase"] = [

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Gone, RateLimited, ServiceError
 from core.forms import add_service_error
+from core.i18n import is_supported_locale
 from core.ratelimit import client_ip
 
 from . import services
@@ -108,7 +109,7 @@ def _saved(request, result: services.EditResult):
 @require_GET
 def profile_edit_done(request):
     lang = request.GET.get("lang", "")
-    if lang in dict(settings.LANGUAGES):
+    if is_supported_locale(lang):
         _use_language(request, lang)
     context = {
         "locale_changed": request.GET.get("locale") == "1",

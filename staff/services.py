@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +17,7 @@ from django.utils.translation import ngettext
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import user_deactivate
 from core.errors import Conflict, Forbidden, Gone, Invalid
+from core.i18n import is_supported_locale
 from core.ratelimit import Limit
 from core.secrets import equals
 
@@ -314,7 +314,7 @@ def _activate(*, user: User, code: ActivationCode, password: str, locale: str | 
     user.set_password(password)
     user.is_active = True
     fields = ["password", "is_active"]
-    if locale and locale in dict(settings.LANGUAGES):
+    if is_supported_locale(locale):
         user.locale = locale
         fields.append("locale")
     user.save(update_fields=fields)
