@@ -36,7 +36,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
-from core.mail import send_later
+from core.mail import send_notice, send_required
 from core.ratelimit import Limit
 from core.secrets import equals
 
@@ -138,14 +138,6 @@ def _email_taken() -> Conflict:
     return Conflict(message, code="email_taken", errors={"email": [message]})
 
 
-def _send_notice(*, template: str, to: str, context: dict[str, Any], locale: str) -> None:
-    """A courtesy notice (password changed, e-mail changed): losing it must not undo the change."""
-    try:
-        send_later(template=template, to=to, context=context, locale=locale)
-    except Unavailable:
-        logger.warning("could not queue the %s notice", template)
-
-
 # --- E-mail codes ------------------------------------------------------------------------------
 
 
@@ -182,7 +174,7 @@ def _code_mail(
     if with_code:
         context["code"] = codes.code_issue(purpose=purpose, subject=subject)
     try:
-        send_later(template=template, to=email, context=context, locale=locale)
+        send_required(template=template, to=email, context=context, locale=locale)
     except Unavailable:
         if with_code:
             codes.code_discard(purpose=purpose, subject=subject)
@@ -455,7 +447,7 @@ def password_restore_confirm(*, email: str, code: str, new_password: str) -> Use
         if not codes.code_consume(checked):
             raise _code_invalid()
         user_revoke_refresh_tokens(user=user)
-    _send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
     return user
 
 
@@ -484,7 +476,7 @@ def user_password_change(*, user: User, current_password: str, new_password: str
     if session is not None and session.get(SESSION_KEY) == str(user.pk):
         session.cycle_key()
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    _send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
 
 
 # --- E-mail change ----------------------------------------------------------------------------------
@@ -513,7 +505,7 @@ def user_email_change(*, user: User, email: str, password: str, code: str) -> Us
         if not codes.code_consume(checked):
             user.email = old_email
             raise _code_invalid()
-    _send_notice(
+    send_notice(
         template="email_changed", to=old_email, context={"old_email": old_email, "email": email}, locale=user.locale
     )
     return user

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import user_revoke_refresh_tokens
-from core.errors import Gone, Invalid, NotFound, Unavailable
+from core.errors import Gone, Invalid, NotFound
 from core.i18n import clean_locale, supported_locales
-from core.mail import send_later
+from core.mail import send_notice, send_required
 from core.ratelimit import Limit
 from core.secrets import equals, hash_token, new_token
 
@@ -120,7 +120,6 @@ def _find_user(*, email: str | None, pin: int | None) -> User:
     return user
 
 
-@transaction.atomic
 def profile_edit_init(
     *, email: str | None = None, pin: int | None = None, service_token: ServiceToken | None = None
 ) -> EditLinkSent:
@@ -129,6 +128,10 @@ def profile_edit_init(
 
     The caller has checked the shape of ``email`` and ``pin`` (a valid address,
     an integer in range); this function decides everything else.
+
+    The link is the mail the person waits for: it is queued after the new
+    link is committed, and :class:`Unavailable` (``email_unavailable``) when
+    the queue refuses it (asking again sends a newer link).
     """
     if service_token is not None:
         INIT_PER_SERVICE_TOKEN.check(f"token:{service_token.pk}")
@@ -136,16 +139,16 @@ def profile_edit_init(
     INIT_PER_USER.check(f"user:{user.pk}")
 
     now = timezone.now()
-    # A newer link retires the older ones: only the latest e-mail works.
-    ProfileEditToken.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-    ProfileEditToken.objects.filter(user=user, expires_at__lt=now - TOKEN_RETENTION).delete()
-
     raw = new_token()
-    token = ProfileEditToken.objects.create(
-        user=user, token_hash=hash_token(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
-    )
+    with transaction.atomic():
+        # A newer link retires the older ones: only the latest e-mail works.
+        ProfileEditToken.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        ProfileEditToken.objects.filter(user=user, expires_at__lt=now - TOKEN_RETENTION).delete()
+        token = ProfileEditToken.objects.create(
+            user=user, token_hash=hash_token(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
+        )
     minutes = math.ceil(TOKEN_LIFETIME.total_seconds() / 60)
-    send_later(
+    send_required(
         template=EMAIL_TEMPLATE,
         to=user.email,
         locale=user.locale,
@@ -287,12 +290,8 @@ def profile_edit_save(
 
 def _notify_passphrase_changed(user: User) -> None:
     """The same notice as any other password change (the accounts app's
-    template): if it was not the owner, they learn it and can restore. A notice
-    that cannot be queued must not undo a change already saved."""
-    try:
-        send_later(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
-    except Unavailable:
-        logger.warning("could not queue the password_changed notice")
+    template): if it was not the owner, they learn it and can restore."""
+    send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
 
 
 def edit_tokens_purge(*, now: datetime | None = None) -> int:

@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, normalize_email
 from accounts.user_cache import users_changed
 from core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
-from core.mail import send_later
+from core.mail import send_notice
 from core.ratelimit import Limit
 from core.secrets import equals, hash_token, new_token
 
@@ -189,8 +189,11 @@ def _find_for_target(*, user: User, secret: str | None = None, offer_id: int | N
 
 
 def _notify(*, template: str, users: list[User], context: dict, key: str | None = None) -> None:
+    """Tell ``users`` about a change once it commits. Every linking mail is a
+    notice: the change stands if the queue refuses it (A has the link to pass
+    on; a confirmed link must not answer "could not send" and then "used")."""
     for member in users:
-        send_later(
+        send_notice(
             template=template,
             to=member.email,
             context={**context, "recipient_email": member.email},
