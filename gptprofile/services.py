@@ -77,9 +77,7 @@ def mask_email(email: str) -> str:
 
 def locale_choices() -> list[dict[str, str]]:
     """The site's languages, each named in itself (what a language picker shows)."""
-    return [
-        {"code": code, "name": translation.get_language_info(code)["name_local"]} for code in supported_locales()
-    ]
+    return [{"code": code, "name": translation.get_language_info(code)["name_local"]} for code in supported_locales()]
 
 
 def edit_link_url(token: str) -> str:
