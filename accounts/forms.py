@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ServiceError
 from core.forms import add_service_error
 
-from .models import USERNAME_MAX_LENGTH
-from .serializers import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
+from .models import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
+from .serializers import EMAIL_MAX_LENGTH
 
 
 def email_field(label=None, **attrs) -> forms.EmailField:

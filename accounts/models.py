@@ -13,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 PIN_MIN, PIN_MAX = 100_000, 999_999
 USERNAME_MAX_LENGTH = 30
+# The one maximum for a password (or passphrase) everywhere it is set or
+# typed: forms, serializers and accounts.services.password_check. Hashing a
+# megabyte of "password" with Argon2 is a denial of service, not a password.
+PASSWORD_MAX_LENGTH = 128
 
 
 def new_pin() -> int:

@@ -17,10 +17,9 @@ from rest_framework import serializers
 
 from core.i18n import supported_locales
 
-from .models import USERNAME_MAX_LENGTH, Profile, User
+from .models import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User
 
 EMAIL_MAX_LENGTH = 254
-PASSWORD_MAX_LENGTH = 128
 CODE_RE = r"^\d{6}$"
 
 

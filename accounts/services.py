@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any, TypedDict
@@ -41,7 +42,7 @@ from core.ratelimit import Limit
 from core.secrets import equals
 
 from . import codes
-from .models import USERNAME_MAX_LENGTH, Profile, User, normalize_email
+from .models import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User, normalize_email
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,12 @@ def _password_incorrect(field: str) -> Invalid:
 
 
 def password_check(*, password: str, user: Any, field: str = "password") -> None:
-    """Django's password validators (length, common, numeric, similar to e-mail or username)."""
+    """The password rules: at most :data:`PASSWORD_MAX_LENGTH` characters, then
+    Django's validators (length, common, numeric, similar to e-mail or username).
+    Raises Invalid (``password_invalid``) with the messages under ``errors[field]``."""
+    if len(password) > PASSWORD_MAX_LENGTH:
+        message = _("The password is too long (at most %(max)d characters).") % {"max": PASSWORD_MAX_LENGTH}
+        raise Invalid(message, code="password_invalid", errors={field: [message]})
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -429,6 +435,40 @@ def user_deactivate(*, user: User) -> None:
 # --- Passwords --------------------------------------------------------------------------------------
 
 
+def password_set(
+    *,
+    user: User,
+    password: str,
+    field: str = "password",
+    request=None,
+    notify: bool = True,
+    update_fields: Sequence[str] = (),
+) -> None:
+    """Set a new password: the one way every door does it (restore, change,
+    the profile-edit link, staff activation).
+
+    Checks ``password`` (:func:`password_check`; 400 ``password_invalid``
+    under ``errors[field]``), saves it with ``update_fields`` (other fields the
+    caller changed on ``user``), blacklists every refresh token of ``user``
+    and, with ``notify``, queues the "password changed" notice for when the
+    transaction commits. Browser sessions carry a hash of the password, so
+    every other session ends; the one of ``request``, if it is this user's,
+    stays signed in under a new key. Runs in the caller's transaction when
+    there is one (which then holds the user row's lock, as a reset by code does).
+    """
+    password_check(password=password, user=user, field=field)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password", *update_fields])
+        user_revoke_refresh_tokens(user=user)
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY) == str(user.pk):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if notify:
+        send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+
+
 def password_restore_confirm(*, email: str, code: str, new_password: str) -> User:
     """Step 2 of a restore: set the new password if ``code`` matches.
 
@@ -441,13 +481,9 @@ def password_restore_confirm(*, email: str, code: str, new_password: str) -> Use
         user = User.objects.select_for_update().filter(email=email, is_active=True).first()
         if checked is None or user is None:
             raise _code_invalid()
-        password_check(password=new_password, user=user, field="new_password")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
+        password_set(user=user, password=new_password, field="new_password")
         if not codes.code_consume(checked):
-            raise _code_invalid()
-        user_revoke_refresh_tokens(user=user)
-    send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+            raise _code_invalid()  # rolls the new password back, and its notice
     return user
 
 
@@ -467,16 +503,7 @@ def user_password_change(*, user: User, current_password: str, new_password: str
     of ``request`` (if it is this user's) stays signed in.
     """
     _password_verify(user=user, password=current_password, field="current_password")
-    password_check(password=new_password, user=user, field="new_password")
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        user_revoke_refresh_tokens(user=user)
-    session = getattr(request, "session", None)
-    if session is not None and session.get(SESSION_KEY) == str(user.pk):
-        session.cycle_key()
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    password_set(user=user, password=new_password, field="new_password", request=request)
 
 
 # --- E-mail change ----------------------------------------------------------------------------------

@@ -16,18 +16,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceToken, User, normalize_email
-from accounts.services import user_revoke_refresh_tokens
+from accounts.services import password_check, password_set
 from core.errors import Gone, Invalid, NotFound
 from core.i18n import clean_locale, supported_locales
-from core.mail import send_notice, send_required
+from core.mail import send_required
 from core.ratelimit import Limit
 from core.secrets import equals, hash_token, new_token
 
@@ -36,8 +34,6 @@ from .models import TOKEN_LIFETIME, ProfileEditToken
 # token_urlsafe(32) is 43 characters; anything much longer is not ours and is
 # refused before it is hashed or looked up.
 TOKEN_MAX_LENGTH = 64
-# Argon2 on a megabyte of "passphrase" is a denial of service, not a password.
-PASSPHRASE_MAX_LENGTH = 256
 # How long used and expired links stay visible in the admin before they are purged.
 TOKEN_RETENTION = timedelta(days=7)
 
@@ -226,15 +222,10 @@ def _clean_changes(
         except Invalid as exc:
             errors.update(exc.errors or {})
     if passphrase is not None:
-        if len(passphrase) > PASSPHRASE_MAX_LENGTH:
-            errors["passphrase"] = [
-                _("The passphrase is too long (at most %(max)d characters).") % {"max": PASSPHRASE_MAX_LENGTH}
-            ]
-        else:
-            try:
-                validate_password(passphrase, user=user)
-            except ValidationError as exc:
-                errors["passphrase"] = list(exc.messages)
+        try:
+            password_check(password=passphrase, user=user, field="passphrase")
+        except Invalid as exc:
+            errors.update(exc.errors or {})
         if passphrase_confirm is not None and not equals(passphrase, passphrase_confirm):
             errors["passphrase_confirm"] = [_("The two passphrases do not match.")]
     if errors:
@@ -274,22 +265,14 @@ def profile_edit_save(
             user.locale = locale
             fields.append("locale")
         if passphrase is not None:
-            user.set_password(passphrase)
-            fields.append("password")
-        user.save(update_fields=fields)
-        if passphrase is not None:
-            user_revoke_refresh_tokens(user=user)
+            # The same notice as any other password change: if it was not the
+            # owner, they learn it and can restore.
+            password_set(user=user, password=passphrase, field="passphrase", update_fields=fields)
+        else:
+            user.save(update_fields=fields)
         row.used_at = timezone.now()
         row.save(update_fields=["used_at"])
-    if passphrase is not None:
-        _notify_passphrase_changed(user)
     return EditResult(user=user, locale_changed=locale is not None, passphrase_changed=passphrase is not None)
-
-
-def _notify_passphrase_changed(user: User) -> None:
-    """The same notice as any other password change (the accounts app's
-    template): if it was not the owner, they learn it and can restore."""
-    send_notice(template="password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
 
 
 def edit_tokens_purge(*, now: datetime | None = None) -> int:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import PASSWORD_MAX_LENGTH
 from accounts.serializers import PublicUserSerializer
 
 from .models import Position, Staff, StaffState
@@ -111,7 +112,9 @@ class ActivateSerializer(serializers.Serializer):
     activation_code = serializers.CharField(
         max_length=64, help_text="As received, e.g. ABCD-EFGH-JK; spaces, dashes and lower case are fine."
     )
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import ServiceToken, User, normalize_email
-from accounts.services import user_deactivate
+from accounts.services import password_set, user_deactivate
 from core.errors import Conflict, Forbidden, Gone, Invalid
 from core.i18n import is_supported_locale
 from core.ratelimit import Limit
@@ -307,17 +306,14 @@ def _activate(*, user: User, code: ActivationCode, password: str, locale: str | 
     staff = Staff.objects.select_related("position").filter(user=user).first()
     if staff is not None and not staff.position.has_erp_access:
         raise _no_erp_access(staff.position)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise Invalid(exc.messages[0], code="password_invalid", errors={"password": list(exc.messages)}) from exc
-    user.set_password(password)
     user.is_active = True
-    fields = ["password", "is_active"]
+    fields = ["is_active"]
     if is_supported_locale(locale):
         user.locale = locale
         fields.append("locale")
-    user.save(update_fields=fields)
+    # A first password: no notice, there was no password to lose. A password
+    # the rules refuse raises here and the caller's transaction rolls back.
+    password_set(user=user, password=password, field="password", notify=False, update_fields=fields)
     code.used_at = timezone.now()
     code.save(update_fields=["used_at"])
 

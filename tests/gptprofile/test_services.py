@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User
+from accounts.models import PASSWORD_MAX_LENGTH, User
 from accounts.service_tokens import service_token_create
 from accounts.services import token_pair_issue
 from core.errors import Gone, Invalid, NotFound, RateLimited
@@ -290,6 +290,17 @@ def test_invalid_changes_change_nothing_and_keep_the_link(db, changes, field):
     assert user.locale == "en" and user.check_password(DEFAULT_PASSWORD)
     assert ProfileEditToken.objects.get().used_at is None
     services.profile_edit_save(token=raw, locale="ru")  # still usable
+
+
+def test_the_passphrase_has_the_one_password_maximum(db):
+    user = UserFactory()
+    raw = make_link(user)
+    with pytest.raises(Invalid) as exc:
+        services.profile_edit_save(token=raw, passphrase="lantern-orbit-" * 10)  # 140 characters
+    assert list(exc.value.errors) == ["passphrase"]
+    longest = "lantern-orbit-meadow-" * 6 + "x" * (PASSWORD_MAX_LENGTH - 126)
+    assert len(longest) == PASSWORD_MAX_LENGTH
+    assert services.profile_edit_save(token=raw, passphrase=longest).passphrase_changed
 
 
 def test_purge_deletes_only_long_expired_links(db):

@@ -307,6 +307,16 @@ def test_a_weak_password_is_refused_and_the_code_still_works(pending):
     assert activate(code=code).is_active
 
 
+def test_a_password_over_the_one_maximum_is_refused_by_the_service(pending):
+    staff, code = pending
+    with pytest.raises(Invalid) as exc:
+        activate(code=code, password="river-stone-" * 11)  # 132 > PASSWORD_MAX_LENGTH
+    assert exc.value.code == "password_invalid" and exc.value.errors["password"]
+    staff.user.refresh_from_db()
+    assert not staff.user.is_active
+    assert activate(code=code).is_active
+
+
 def test_activation_stops_if_the_position_lost_its_access(pending):
     staff, code = pending
     staff.position.has_erp_access = False
