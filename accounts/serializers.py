@@ -17,9 +17,17 @@ from rest_framework import serializers
 
 from core.i18n import supported_locales
 
-from .models import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User
+from .models import (
+    BIO_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    LINK_MAX_LENGTH,
+    LINKS_MAX,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    Profile,
+    User,
+)
 
-EMAIL_MAX_LENGTH = 254
 CODE_RE = r"^\d{6}$"
 
 
@@ -123,8 +131,10 @@ class EmailChangeIn(serializers.Serializer):
 
 class ProfileUpdateIn(serializers.Serializer):
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH, required=False)
-    bio = StrictCharField(max_length=1000, required=False, allow_blank=True, trim_whitespace=False)
-    links = serializers.ListField(child=StrictCharField(max_length=200, allow_blank=True), max_length=5, required=False)
+    bio = StrictCharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False)
+    links = serializers.ListField(
+        child=StrictCharField(max_length=LINK_MAX_LENGTH, allow_blank=True), max_length=LINKS_MAX, required=False
+    )
     # Checked by the service (core.i18n.clean_locale, 400 ``locale_invalid``), like every chosen locale.
     locale = LocaleField(required=False)
 

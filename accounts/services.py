@@ -42,14 +42,21 @@ from core.ratelimit import Limit
 from core.secrets import equals
 
 from . import codes
-from .models import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User, normalize_email
+from .models import (
+    BIO_MAX_LENGTH,
+    LINK_MAX_LENGTH,
+    LINKS_MAX,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    Profile,
+    User,
+    normalize_email,
+)
 
 logger = logging.getLogger(__name__)
 
 USERNAME_MIN_LENGTH = 3
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-MAX_LINKS = 5
-LINK_MAX_LENGTH = 200
 AVATAR_SIDE = 512
 # JWT claim binding a token to the password it was issued under (see token_pair_issue).
 PASSWORD_CLAIM = "pwv"
@@ -560,8 +567,8 @@ def _links_clean(links: list[str]) -> list[str]:
             continue
         if link not in cleaned:
             cleaned.append(link)
-    if len(cleaned) > MAX_LINKS:
-        errors.append(_("At most %(max)d links.") % {"max": MAX_LINKS})
+    if len(cleaned) > LINKS_MAX:
+        errors.append(_("At most %(max)d links.") % {"max": LINKS_MAX})
     if errors:
         raise Invalid(errors[0], code="links_invalid", errors={"links": errors})
     return cleaned
@@ -583,8 +590,8 @@ def profile_update(
         profile.username = username_clean(username, user=user)
         profile_fields.append("username")
     if bio is not None:
-        if len(bio) > 1000:
-            message = _("At most %(max)d characters.") % {"max": 1000}
+        if len(bio) > BIO_MAX_LENGTH:
+            message = _("At most %(max)d characters.") % {"max": BIO_MAX_LENGTH}
             raise Invalid(message, code="bio_too_long", errors={"bio": [message]})
         profile.bio = bio.strip()
         profile_fields.append("bio")

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import HasServiceScope, ServiceTokenAuthentication
-from accounts.models import PIN_MAX, PIN_MIN
+from accounts.models import EMAIL_MAX_LENGTH, PIN_MAX, PIN_MIN
 from core.ratelimit import client_ip
 
 from . import services
@@ -34,7 +34,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class InitIn(serializers.Serializer):
-    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=EMAIL_MAX_LENGTH)
     pin = StrictIntegerField(
         required=False,
         allow_null=True,

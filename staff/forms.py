@@ -4,7 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PASSWORD_MAX_LENGTH
+from accounts.models import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
 from core.errors import ServiceError
 
 from .models import Staff
@@ -15,7 +15,7 @@ class ActivateForm(forms.Form):
     """Shape only; staff.services.staff_activate decides."""
 
     email = forms.EmailField(
-        label=_("Work e-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"})
+        label=_("Work e-mail"), max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "username"})
     )
     activation_code = forms.CharField(
         label=_("Activation code"),
