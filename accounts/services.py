@@ -34,11 +34,11 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core import ratelimit
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
 from core.mail import send_notice, send_required
-from core.ratelimit import Limit
 from core.secrets import equals
 
 from . import codes
@@ -66,32 +66,6 @@ class TokenPair(TypedDict):
     access: str
     refresh: str
     access_expires_at: int
-
-
-# --- Limits ---------------------------------------------------------------------------------------
-# Read at call time so that a deployment (or a test) can tune them in settings.
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def login_failures_per_account() -> Limit:
-    # django-allauth's default: 5 failures per 5 minutes per account.
-    return Limit("login-fail-account", _setting("ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT", 5), 300)
-
-
-def login_failures_per_ip() -> Limit:
-    # django-allauth's default: 10 failures per minute per IP.
-    return Limit("login-fail-ip", _setting("ACCOUNTS_LOGIN_FAILURES_PER_IP", 10), 60)
-
-
-def code_sends_per_ip() -> Limit:
-    return Limit("code-send-ip", _setting("ACCOUNTS_CODE_SENDS_PER_IP_HOUR", 30), 3600)
-
-
-def code_sends_per_address() -> Limit:
-    return Limit("code-send-address", _setting("ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR", 10), 3600)
 
 
 # --- Small shared checks --------------------------------------------------------------------------
@@ -157,9 +131,8 @@ def _email_taken() -> Conflict:
 def _code_send_guard(*, email: str, ip: str) -> None:
     """At most one code per ``ACCOUNTS_CODE_RESEND_SECONDS`` per address, plus
     hourly caps per address and per IP. Raises RateLimited (429)."""
-    per_ip, per_address = code_sends_per_ip(), code_sends_per_address()
-    per_ip.guard(ip)
-    per_address.guard(email)
+    ratelimit.guard("code-send-ip", ip)
+    ratelimit.guard("code-send-address", email)
     claimed, wait = codes.send_mark_take(email)
     if claimed is None:
         raise Unavailable()
@@ -174,8 +147,8 @@ def _code_send_guard(*, email: str, ip: str) -> None:
             code="code_sent_recently",
             retry_after=wait,
         )
-    per_ip.hit(ip)
-    per_address.hit(email)
+    ratelimit.hit("code-send-ip", ip)
+    ratelimit.hit("code-send-address", email)
 
 
 def _code_mail(
@@ -307,13 +280,12 @@ def user_authenticate(*, email: str, password: str, ip: str) -> User:
     (``invalid_credentials``); over a limit, 429.
     """
     email = normalize_email(email)
-    per_account, per_ip = login_failures_per_account(), login_failures_per_ip()
-    per_ip.guard(ip)
-    per_account.guard(email)
+    ratelimit.guard("signin-ip", ip)
+    ratelimit.guard("signin-account", email)
     user = authenticate(None, email=email, password=password)
     if user is None:
-        per_ip.hit(ip)
-        per_account.hit(email)
+        ratelimit.hit("signin-ip", ip)
+        ratelimit.hit("signin-account", email)
         raise NotAuthenticated(_("Wrong e-mail or password."), code="invalid_credentials")
     return user
 
@@ -496,10 +468,9 @@ def password_restore_confirm(*, email: str, code: str, new_password: str) -> Use
 
 def _password_verify(*, user: User, password: str, field: str) -> None:
     """The account's own password, limited like sign-in failures."""
-    per_account = login_failures_per_account()
-    per_account.guard(user.email)
+    ratelimit.guard("signin-account", user.email)
     if not user.check_password(password):
-        per_account.hit(user.email)
+        ratelimit.hit("signin-account", user.email)
         raise _password_incorrect(field)
 
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import HasServiceScope, ServiceTokenAuthentication
 from accounts.models import EMAIL_MAX_LENGTH, PIN_MAX, PIN_MIN
+from core import ratelimit
 from core.ratelimit import client_ip
 
 from . import services
@@ -151,7 +152,7 @@ class _TokenView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        services.EDIT_PER_IP.check(client_ip(request))
+        ratelimit.check("gpt-edit-ip", client_ip(request))
 
 
 class ProfileEditLoadView(_TokenView):

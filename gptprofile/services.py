@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import password_check, password_set
+from core import ratelimit
 from core.errors import Gone, Invalid, NotFound
 from core.i18n import clean_locale, supported_locales
 from core.mail import send_required
-from core.ratelimit import Limit
 from core.secrets import equals, hash_token, new_token
 
 from .models import TOKEN_LIFETIME, ProfileEditToken
@@ -36,13 +36,6 @@ from .models import TOKEN_LIFETIME, ProfileEditToken
 TOKEN_MAX_LENGTH = 64
 # How long used and expired links stay visible in the admin before they are purged.
 TOKEN_RETENTION = timedelta(days=7)
-
-# One ChatGPT action serves many people, so its limit is generous; one person's
-# mailbox gets at most a few links per quarter hour whoever asks.
-INIT_PER_SERVICE_TOKEN = Limit("gpt-init-token", limit=120, window=3600)
-INIT_PER_USER = Limit("gpt-init-user", limit=3, window=900)
-# The page and the load/save API, per client address.
-EDIT_PER_IP = Limit("gpt-edit-ip", limit=60, window=600)
 
 EMAIL_TEMPLATE = "gptprofile_edit_link"
 
@@ -128,9 +121,9 @@ def profile_edit_init(
     the queue refuses it (asking again sends a newer link).
     """
     if service_token is not None:
-        INIT_PER_SERVICE_TOKEN.check(f"token:{service_token.pk}")
+        ratelimit.check("gpt-init-token", f"token:{service_token.pk}")
     user = _find_user(email=email, pin=pin)
-    INIT_PER_USER.check(f"user:{user.pk}")
+    ratelimit.check("gpt-init-user", f"user:{user.pk}")
 
     now = timezone.now()
     raw = new_token()

@@ -15,9 +15,9 @@ from django.utils.translation import ngettext
 
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import password_set, user_deactivate
+from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid
 from core.i18n import is_supported_locale
-from core.ratelimit import Limit
 from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
@@ -27,8 +27,6 @@ from .validators import normalize_full_name, normalize_phone, normalize_staff_em
 logger = logging.getLogger(__name__)
 
 ACTIVATION_CODE_LIFETIME = timedelta(days=7)
-# Failed activations from one address, across all e-mails and codes.
-ACTIVATE_IP_LIMIT = Limit("staff-activate-ip", 30, 3600)
 
 
 @dataclass(frozen=True)
@@ -229,10 +227,10 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
     - 403 ``no_erp_access`` when the position lost its access meanwhile;
     - 429 ``rate_limited``: too many failures from this address.
     """
-    ACTIVATE_IP_LIMIT.guard(ip)
+    ratelimit.guard("staff-activate-ip", ip)
     compact = code_normalize(activation_code)
     if compact is None:
-        ACTIVATE_IP_LIMIT.hit(ip)
+        ratelimit.hit("staff-activate-ip", ip)
         raise Invalid(
             _("An activation code has 10 letters and digits, like ABCD-EFGH-JK. Check what you typed."),
             code="code_malformed",
@@ -265,7 +263,7 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
             else:
                 error = _stale_or_wrong(user=user, digest=digest, live=live)
     # Outside the transaction: the counted try above is committed.
-    ACTIVATE_IP_LIMIT.hit(ip)
+    ratelimit.hit("staff-activate-ip", ip)
     raise error
 
 

@@ -95,7 +95,7 @@ class TestCodeSending:
         assert len(mailoutbox) == 2
 
     def test_per_ip_cap(self, settings, sent):
-        settings.ACCOUNTS_CODE_SENDS_PER_IP_HOUR = 2
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "code-send-ip": (2, 3600)}
         with sent():
             services.signup_code_send(email="a@example.com", ip=IP, locale="en")
             services.signup_code_send(email="b@example.com", ip=IP, locale="en")
@@ -105,7 +105,7 @@ class TestCodeSending:
             services.signup_code_send(email="c@example.com", ip="198.51.100.1", locale="en")
 
     def test_per_address_hourly_cap(self, settings, sent):
-        settings.ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR = 2
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "code-send-address": (2, 3600)}
         for _ in range(2):
             with sent():
                 services.signup_code_send(email="a@example.com", ip=IP, locale="en")

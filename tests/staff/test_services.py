@@ -11,11 +11,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.services import token_pair_issue, user_end_sessions
+from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid, RateLimited
 from staff.codes import code_normalize
 from staff.models import ACTIVATION_CODE_MAX_ATTEMPTS, ActivationCode, Staff, StaffState
 from staff.services import (
-    ACTIVATE_IP_LIMIT,
     staff_activate,
     staff_create,
     staff_deactivate,
@@ -328,7 +328,7 @@ def test_activation_stops_if_the_position_lost_its_access(pending):
 
 def test_failures_from_one_address_are_limited(pending):
     _staff, code = pending
-    for _ in range(ACTIVATE_IP_LIMIT.limit):
+    for _ in range(ratelimit.limit("staff-activate-ip").limit):
         with pytest.raises(Invalid):
             activate(email="nobody@example.com", code="ABCD-EFGH-JK")
     with pytest.raises(RateLimited):
