@@ -31,10 +31,10 @@ def is_supported_locale(value: object) -> bool:
 def clean_locale(value: object, *, field: str = "locale") -> str:
     """``value`` if it is a supported locale; otherwise :class:`Invalid`
     (``locale_invalid``) with the message under ``errors[field]``."""
-    if not is_supported_locale(value):
+    if not isinstance(value, str) or not is_supported_locale(value):
         message = _("Unknown language. Choose one of: %(codes)s.") % {"codes": ", ".join(supported_locales())}
         raise Invalid(message, code=LOCALE_INVALID, errors={field: [message]})
-    return value  # type: ignore[return-value]
+    return value
 
 
 def locale_or_default(value: object) -> str:
