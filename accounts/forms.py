@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ServiceError
 from core.forms import add_service_error
 
-from .models import USERNAME_MAX_LENGTH
-from .serializers import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
+from .models import (
+    BIO_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    LINK_MAX_LENGTH,
+    LINKS_MAX,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 
 
 def email_field(label=None, **attrs) -> forms.EmailField:
@@ -126,12 +132,17 @@ class ProfileForm(Form):
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
     bio = forms.CharField(
-        label=_("About you"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 4}), strip=False
+        label=_("About you"),
+        max_length=BIO_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        strip=False,
     )
     links = forms.CharField(
         label=_("Links"),
         required=False,
-        max_length=5 * 205,
+        # Each link, its line break and some blanks around it; accounts.services checks the links.
+        max_length=LINKS_MAX * (LINK_MAX_LENGTH + 5),
         help_text=_("Up to 5 web addresses, one per line."),
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://"}),
     )

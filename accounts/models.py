@@ -13,6 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 PIN_MIN, PIN_MAX = 100_000, 999_999
 USERNAME_MAX_LENGTH = 30
+# RFC 5321 caps a forward path at 256 octets, so an address at 254. Every
+# e-mail field in the project (forms, serializers, other apps' models) uses this.
+EMAIL_MAX_LENGTH = 254
+BIO_MAX_LENGTH = 1000
+# A profile's links: at most LINKS_MAX web addresses of LINK_MAX_LENGTH each.
+LINKS_MAX = 5
+LINK_MAX_LENGTH = 200
+# The one maximum for a password (or passphrase) everywhere it is set or
+# typed: forms, serializers and accounts.services.password_check. Hashing a
+# megabyte of "password" with Argon2 is a denial of service, not a password.
+PASSWORD_MAX_LENGTH = 128
 
 
 def new_pin() -> int:
@@ -61,7 +72,7 @@ def normalize_email(email: str) -> str:
 
 class User(AbstractBaseUser, PermissionsMixin):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    email = models.EmailField(_("e-mail"), max_length=EMAIL_MAX_LENGTH, unique=True)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     last_auth_at = models.DateTimeField(_("last signed in"), null=True, blank=True)
     locale = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
@@ -105,7 +116,7 @@ class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile", primary_key=True)
     username = models.CharField(_("username"), max_length=USERNAME_MAX_LENGTH)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
-    bio = models.TextField(_("about"), max_length=1000, blank=True)
+    bio = models.TextField(_("about"), max_length=BIO_MAX_LENGTH, blank=True)
     links = models.JSONField(_("links"), default=list, blank=True)
 
     class Meta:

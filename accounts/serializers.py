@@ -15,10 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from .models import USERNAME_MAX_LENGTH, Profile, User
+from core.i18n import supported_locales
 
-EMAIL_MAX_LENGTH = 254
-PASSWORD_MAX_LENGTH = 128
+from .models import (
+    BIO_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    LINK_MAX_LENGTH,
+    LINKS_MAX,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    Profile,
+    User,
+)
+
 CODE_RE = r"^\d{6}$"
 
 
@@ -54,6 +63,11 @@ class StrictEmailField(_StrictString, serializers.EmailField):
 
 class StrictRegexField(_StrictString, serializers.RegexField):
     pass
+
+
+@extend_schema_field({"type": "string", "enum": supported_locales()})
+class LocaleField(StrictCharField):
+    """A language code; which ones are supported is decided by ``core.i18n.clean_locale``."""
 
 
 def password_field(**kwargs) -> StrictCharField:
@@ -117,9 +131,12 @@ class EmailChangeIn(serializers.Serializer):
 
 class ProfileUpdateIn(serializers.Serializer):
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH, required=False)
-    bio = StrictCharField(max_length=1000, required=False, allow_blank=True, trim_whitespace=False)
-    links = serializers.ListField(child=StrictCharField(max_length=200, allow_blank=True), max_length=5, required=False)
-    locale = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
+    bio = StrictCharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False)
+    links = serializers.ListField(
+        child=StrictCharField(max_length=LINK_MAX_LENGTH, allow_blank=True), max_length=LINKS_MAX, required=False
+    )
+    # Checked by the service (core.i18n.clean_locale, 400 ``locale_invalid``), like every chosen locale.
+    locale = LocaleField(required=False)
 
 
 class AvatarIn(serializers.Serializer):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any, TypedDict
@@ -33,21 +34,29 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core import ratelimit
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
+from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
-from core.mail import send_later
-from core.ratelimit import Limit
+from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from . import codes
-from .models import USERNAME_MAX_LENGTH, Profile, User, normalize_email
+from .models import (
+    BIO_MAX_LENGTH,
+    LINK_MAX_LENGTH,
+    LINKS_MAX,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    Profile,
+    User,
+    normalize_email,
+)
 
 logger = logging.getLogger(__name__)
 
 USERNAME_MIN_LENGTH = 3
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-MAX_LINKS = 5
-LINK_MAX_LENGTH = 200
 AVATAR_SIDE = 512
 # JWT claim binding a token to the password it was issued under (see token_pair_issue).
 PASSWORD_CLAIM = "pwv"
@@ -57,28 +66,6 @@ class TokenPair(TypedDict):
     access: str
     refresh: str
     access_expires_at: int
-
-
-# --- Limits ---------------------------------------------------------------------------------------
-# Read at call time so that a deployment (or a test) can tune them in settings.
-
-
-def login_failures_per_account() -> Limit:
-    # django-allauth's default: 5 failures per 5 minutes per account.
-    return Limit("login-fail-account", settings.ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT, 300)
-
-
-def login_failures_per_ip() -> Limit:
-    # django-allauth's default: 10 failures per minute per IP.
-    return Limit("login-fail-ip", settings.ACCOUNTS_LOGIN_FAILURES_PER_IP, 60)
-
-
-def code_sends_per_ip() -> Limit:
-    return Limit("code-send-ip", settings.ACCOUNTS_CODE_SENDS_PER_IP_HOUR, 3600)
-
-
-def code_sends_per_address() -> Limit:
-    return Limit("code-send-address", settings.ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR, 3600)
 
 
 # --- Small shared checks --------------------------------------------------------------------------
@@ -95,7 +82,12 @@ def _password_incorrect(field: str) -> Invalid:
 
 
 def password_check(*, password: str, user: Any, field: str = "password") -> None:
-    """Django's password validators (length, common, numeric, similar to e-mail or username)."""
+    """The password rules: at most :data:`PASSWORD_MAX_LENGTH` characters, then
+    Django's validators (length, common, numeric, similar to e-mail or username).
+    Raises Invalid (``password_invalid``) with the messages under ``errors[field]``."""
+    if len(password) > PASSWORD_MAX_LENGTH:
+        message = _("The password is too long (at most %(max)d characters).") % {"max": PASSWORD_MAX_LENGTH}
+        raise Invalid(message, code="password_invalid", errors={field: [message]})
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -133,29 +125,14 @@ def _email_taken() -> Conflict:
     return Conflict(message, code="email_taken", errors={"email": [message]})
 
 
-def _locale_clean(locale: str | None) -> str:
-    codes_ = {code for code, _name in settings.LANGUAGES}
-    locale = (locale or "").split("-")[0].lower()
-    return locale if locale in codes_ else settings.LANGUAGE_CODE
-
-
-def _send_notice(*, template: str, to: str, context: dict[str, Any], locale: str) -> None:
-    """A courtesy notice (password changed, e-mail changed): losing it must not undo the change."""
-    try:
-        send_later(template=template, to=to, context=context, locale=locale)
-    except Unavailable:
-        logger.warning("could not queue the %s notice", template)
-
-
 # --- E-mail codes ------------------------------------------------------------------------------
 
 
 def _code_send_guard(*, email: str, ip: str) -> None:
     """At most one code per ``ACCOUNTS_CODE_RESEND_SECONDS`` per address, plus
     hourly caps per address and per IP. Raises RateLimited (429)."""
-    per_ip, per_address = code_sends_per_ip(), code_sends_per_address()
-    per_ip.guard(ip)
-    per_address.guard(email)
+    ratelimit.guard("code-send-ip", ip)
+    ratelimit.guard("code-send-address", email)
     claimed, wait = codes.send_mark_take(email)
     if claimed is None:
         raise Unavailable()
@@ -170,8 +147,8 @@ def _code_send_guard(*, email: str, ip: str) -> None:
             code="code_sent_recently",
             retry_after=wait,
         )
-    per_ip.hit(ip)
-    per_address.hit(email)
+    ratelimit.hit("code-send-ip", ip)
+    ratelimit.hit("code-send-address", email)
 
 
 def _code_mail(
@@ -183,7 +160,7 @@ def _code_mail(
     if with_code:
         context["code"] = codes.code_issue(purpose=purpose, subject=subject)
     try:
-        send_later(template=template, to=email, context=context, locale=locale)
+        send_required(template=template, to=email, context=context, locale=locale)
     except Unavailable:
         if with_code:
             codes.code_discard(purpose=purpose, subject=subject)
@@ -196,7 +173,7 @@ def signup_code_send(*, email: str, ip: str, locale: str) -> None:
     "you already have an account" mail instead. The caller replies the same
     in both cases. ``locale`` is the language of the request."""
     email = normalize_email(email)
-    locale = _locale_clean(locale)
+    locale = locale_or_default(locale)
     _code_send_guard(email=email, ip=ip)
     taken = User.objects.filter(email=email).exists()
     _code_mail(
@@ -286,7 +263,7 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
             raise _email_taken()
         try:
             with transaction.atomic():
-                user = User.objects.create_user(email, password, username=username, locale=_locale_clean(locale))
+                user = User.objects.create_user(email, password, username=username, locale=locale_or_default(locale))
         except IntegrityError as exc:
             if User.objects.filter(email=email).exists():
                 raise _email_taken() from exc
@@ -303,13 +280,12 @@ def user_authenticate(*, email: str, password: str, ip: str) -> User:
     (``invalid_credentials``); over a limit, 429.
     """
     email = normalize_email(email)
-    per_account, per_ip = login_failures_per_account(), login_failures_per_ip()
-    per_ip.guard(ip)
-    per_account.guard(email)
+    ratelimit.guard("signin-ip", ip)
+    ratelimit.guard("signin-account", email)
     user = authenticate(None, email=email, password=password)
     if user is None:
-        per_ip.hit(ip)
-        per_account.hit(email)
+        ratelimit.hit("signin-ip", ip)
+        ratelimit.hit("signin-account", email)
         raise NotAuthenticated(_("Wrong e-mail or password."), code="invalid_credentials")
     return user
 
@@ -438,6 +414,42 @@ def user_deactivate(*, user: User) -> None:
 # --- Passwords --------------------------------------------------------------------------------------
 
 
+def password_set(
+    *,
+    user: User,
+    password: str,
+    field: str = "password",
+    request=None,
+    notify: bool = True,
+    update_fields: Sequence[str] = (),
+) -> None:
+    """Set a new password: the one way every door does it (restore, change,
+    the profile-edit link, staff activation).
+
+    Checks ``password`` (:func:`password_check`; 400 ``password_invalid``
+    under ``errors[field]``), saves it with ``update_fields`` (other fields the
+    caller changed on ``user``), blacklists every refresh token of ``user``
+    and, with ``notify``, queues the "password changed" notice for when the
+    transaction commits. Browser sessions carry a hash of the password, so
+    every other session ends; the one of ``request``, if it is this user's,
+    stays signed in under a new key. Runs in the caller's transaction when
+    there is one (which then holds the user row's lock, as a reset by code does).
+    """
+    password_check(password=password, user=user, field=field)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password", *update_fields])
+        user_revoke_refresh_tokens(user=user)
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY) == str(user.pk):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if notify:
+        send_notice(
+            template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale
+        )
+
+
 def password_restore_confirm(*, email: str, code: str, new_password: str) -> User:
     """Step 2 of a restore: set the new password if ``code`` matches.
 
@@ -450,22 +462,17 @@ def password_restore_confirm(*, email: str, code: str, new_password: str) -> Use
         user = User.objects.select_for_update().filter(email=email, is_active=True).first()
         if checked is None or user is None:
             raise _code_invalid()
-        password_check(password=new_password, user=user, field="new_password")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
+        password_set(user=user, password=new_password, field="new_password")
         if not codes.code_consume(checked):
-            raise _code_invalid()
-        user_revoke_refresh_tokens(user=user)
-    _send_notice(template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+            raise _code_invalid()  # rolls the new password back, and its notice
     return user
 
 
 def _password_verify(*, user: User, password: str, field: str) -> None:
     """The account's own password, limited like sign-in failures."""
-    per_account = login_failures_per_account()
-    per_account.guard(user.email)
+    ratelimit.guard("signin-account", user.email)
     if not user.check_password(password):
-        per_account.hit(user.email)
+        ratelimit.hit("signin-account", user.email)
         raise _password_incorrect(field)
 
 
@@ -476,16 +483,7 @@ def user_password_change(*, user: User, current_password: str, new_password: str
     of ``request`` (if it is this user's) stays signed in.
     """
     _password_verify(user=user, password=current_password, field="current_password")
-    password_check(password=new_password, user=user, field="new_password")
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        user_revoke_refresh_tokens(user=user)
-    session = getattr(request, "session", None)
-    if session is not None and session.get(SESSION_KEY) == str(user.pk):
-        session.cycle_key()
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    _send_notice(template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale)
+    password_set(user=user, password=new_password, field="new_password", request=request)
 
 
 # --- E-mail change ----------------------------------------------------------------------------------
@@ -514,7 +512,7 @@ def user_email_change(*, user: User, email: str, password: str, code: str) -> Us
         if not codes.code_consume(checked):
             user.email = old_email
             raise _code_invalid()
-    _send_notice(
+    send_notice(
         template="accounts/email_changed",
         to=old_email,
         context={"old_email": old_email, "email": email},
@@ -545,8 +543,8 @@ def _links_clean(links: list[str]) -> list[str]:
             continue
         if link not in cleaned:
             cleaned.append(link)
-    if len(cleaned) > MAX_LINKS:
-        errors.append(_("At most %(max)d links.") % {"max": MAX_LINKS})
+    if len(cleaned) > LINKS_MAX:
+        errors.append(_("At most %(max)d links.") % {"max": LINKS_MAX})
     if errors:
         raise Invalid(errors[0], code="links_invalid", errors={"links": errors})
     return cleaned
@@ -568,8 +566,8 @@ def profile_update(
         profile.username = username_clean(username, user=user)
         profile_fields.append("username")
     if bio is not None:
-        if len(bio) > 1000:
-            message = _("At most %(max)d characters.") % {"max": 1000}
+        if len(bio) > BIO_MAX_LENGTH:
+            message = _("At most %(max)d characters.") % {"max": BIO_MAX_LENGTH}
             raise Invalid(message, code="bio_too_long", errors={"bio": [message]})
         profile.bio = bio.strip()
         profile_fields.append("bio")
@@ -577,10 +575,7 @@ def profile_update(
         profile.links = _links_clean(links)
         profile_fields.append("links")
     if locale is not None:
-        if locale not in {code for code, _name in settings.LANGUAGES}:
-            message = _("Choose one of the offered languages.")
-            raise Invalid(message, code="locale_invalid", errors={"locale": [message]})
-        user.locale = locale
+        user.locale = clean_locale(locale)
         user_fields.append("locale")
     if profile_fields:
         try:

@@ -5,7 +5,7 @@
 
 Messages go through the project's own task (``core.tasks.send_email``, which
 calls ``core.mail.deliver`` with the idempotency key), exactly as
-``core.mail.send_later`` queues them, only to a queue of the fault run's own.
+``core.mail.send_required`` queues them, only to a queue of the fault run's own.
 """
 
 from __future__ import annotations

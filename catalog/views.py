@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error
+from core.i18n import is_supported_locale
 from core.pagination import page_for
 from reviews.cache import title_reviews_scope
 from reviews.forms import ReviewForm
@@ -218,7 +219,7 @@ def _titles_url() -> str:
 def cover_placeholder(request, type: str):
     if type not in TitleType.values:
         raise Http404
-    lang = request.GET.get("l") if request.GET.get("l") in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    lang = request.GET.get("l") if is_supported_locale(request.GET.get("l")) else settings.LANGUAGE_CODE
     with translation_override(lang):
         label = str(TitleType(type).label)
     svg = placeholder_svg(type=type, name=request.GET.get("n", ""), type_label=label)

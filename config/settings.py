@@ -212,7 +212,8 @@ ACCOUNTS_CODE_TTL = env.int("ACCOUNTS_CODE_TTL", default=600)
 ACCOUNTS_CODE_MAX_TRIES = env.int("ACCOUNTS_CODE_MAX_TRIES", default=5)
 ACCOUNTS_CODE_RESEND_SECONDS = env.int("ACCOUNTS_CODE_RESEND_SECONDS", default=10)
 # Sign-in failures allowed per account in 5 minutes and per IP in a minute
-# (django-allauth's defaults), and codes sent per hour per IP and per address.
+# (django-allauth's defaults), and codes sent per hour per IP and per address
+# (they fill in RATE_LIMITS below).
 ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT = env.int("ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT", default=5)
 ACCOUNTS_LOGIN_FAILURES_PER_IP = env.int("ACCOUNTS_LOGIN_FAILURES_PER_IP", default=10)
 ACCOUNTS_CODE_SENDS_PER_IP_HOUR = env.int("ACCOUNTS_CODE_SENDS_PER_IP_HOUR", default=30)
@@ -379,3 +380,32 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# --- Rate limits ---------------------------------------------------------------------
+# Every limit of the site, read through core.ratelimit (ratelimit.check("signin-ip",
+# ip) and friends): name -> (events, window in seconds), per key, in fixed windows
+# shared by all processes. Names are "<action>-<what the key is>".
+RATE_LIMITS = {
+    # Failed sign-ins (and wrong current passwords); django-allauth's defaults.
+    "signin-account": (ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT, 5 * 60),
+    "signin-ip": (ACCOUNTS_LOGIN_FAILURES_PER_IP, 60),
+    # E-mailed codes (sign-up, restore, e-mail change), besides one per address per resend delay.
+    "code-send-ip": (ACCOUNTS_CODE_SENDS_PER_IP_HOUR, 60 * 60),
+    "code-send-address": (ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR, 60 * 60),
+    # ChatGPT asking for a profile-edit link: one action serves many people, so
+    # its token's limit is generous; one person's mailbox gets a few per quarter hour.
+    "gpt-init-token": (120, 60 * 60),
+    "gpt-init-user": (3, 15 * 60),
+    # The profile-edit page and its load/save API.
+    "gpt-edit-ip": (60, 10 * 60),
+    # Link offers e-mail someone else: no mail cannon, no probing for accounts.
+    "link-offer-user": (10, 60 * 60),
+    "link-offer-ip": (30, 60 * 60),
+    "link-offer-pair": (5, 24 * 60 * 60),
+    # Unknown link secrets presented (256-bit secrets: this only stops hammering).
+    "link-secret-user": (20, 10 * 60),
+    # Failed staff activations, across all e-mails and codes.
+    "staff-activate-ip": (30, 60 * 60),
+    # Error mails to the ADMINS, all errors together (core.logging).
+    "error-mail-site": (ERROR_MAIL_MAX_PER_HOUR, 60 * 60),
+}

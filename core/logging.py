@@ -2,9 +2,9 @@
 
 The same error (same logger, exception type and place) mails at most once per
 ``ERROR_MAIL_PER_SIGNATURE_SECONDS``; all errors together at most
-``ERROR_MAIL_MAX_PER_HOUR`` times an hour. The counters live in the shared
-cache, so the bound holds across worker processes; a per-process memory backs
-them up while the cache is down.
+``ERROR_MAIL_MAX_PER_HOUR`` times an hour (the rate limit "error-mail-site").
+The counters live in the shared cache, so the bound holds across worker
+processes; a per-process memory backs them up while the cache is down.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ThrottledAdminEmailHandler(AdminEmailHandler):
     def should_send(self, record) -> bool:
         from django.core.cache import cache
 
-        from .ratelimit import Limit
+        from . import ratelimit
 
         window = settings.ERROR_MAIL_PER_SIGNATURE_SECONDS
         sig = self.signature(record)
@@ -54,7 +54,7 @@ class ThrottledAdminEmailHandler(AdminEmailHandler):
             first = cache.add(f"errmail:{sig}", 1, window)
             if first is False:
                 return False
-            hourly = Limit("errmail-all", settings.ERROR_MAIL_MAX_PER_HOUR, 3600)
+            hourly = ratelimit.limit("error-mail-site")
             return hourly.hit("all") <= hourly.limit
         except Exception:
             return True

@@ -1,9 +1,12 @@
 """E-mail: rendered from templates in the recipient's language, sent by Celery.
 
-Callers use :func:`send_later`; the Celery task :func:`core.tasks.send_email`
-calls :func:`deliver`. Templates live with the app that sends them: for a
-name ``"app/N"``, ``app/templates/app/email/`` holds ``N_subject.txt``,
-``N.txt`` and ``N.html`` (which extends ``email/base.html``).
+Callers choose one of two policies: :func:`send_required` for a message the
+person waits for (it raises when the queue refuses it) and :func:`send_notice`
+for a notice about a committed change (it logs and never raises). The Celery
+task :func:`core.tasks.send_email` calls :func:`deliver`. Templates live with
+the app that sends them: for a name ``"app/N"``, ``app/templates/app/email/``
+holds ``N_subject.txt``, ``N.txt`` and ``N.html`` (which extends
+``email/base.html``).
 """
 
 from __future__ import annotations
@@ -177,34 +180,66 @@ def deliver(*, template: str, to: list[str], context: dict[str, Any], locale: st
     return True
 
 
-def send_later(
-    *, template: str, to: str | list[str], context: dict[str, Any], locale: str, key: str | None = None
-) -> None:
-    """Queue an e-mail once the current transaction commits.
-
-    ``context`` must be JSON-serialisable. Raises :class:`Unavailable` if the
-    queue cannot take the message, so the person is told to try again instead
-    of waiting for a mail that never comes.
-    """
-    from .tasks import send_email
-
-    recipients = [to] if isinstance(to, str) else list(to)
-    kwargs = {
+def _task_kwargs(
+    *, template: str, to: str | list[str], context: dict[str, Any], locale: str, key: str | None
+) -> dict[str, Any]:
+    return {
         "template": template,
-        "to": recipients,
+        "to": [to] if isinstance(to, str) else list(to),
         "context": context,
         "locale": locale or settings.LANGUAGE_CODE,
         "key": key or uuid.uuid4().hex,
     }
 
+
+def _enqueue(kwargs: dict[str, Any]) -> None:
+    """Hand the message to Celery, or raise :class:`Unavailable` (``email_unavailable``)."""
+    from .tasks import send_email
+
+    try:
+        # Fails at once while the broker is known to be down (core.broker).
+        broker.enqueue(send_email, kwargs=kwargs)
+    except (broker.BrokerUnavailable, BrokerError, OSError) as exc:
+        logger.error("could not queue e-mail %s: %s", kwargs["template"], exc)
+        raise Unavailable(
+            _("We could not send the e-mail right now. Please try again in a minute."), code="email_unavailable"
+        ) from exc
+
+
+def send_required(
+    *, template: str, to: str | list[str], context: dict[str, Any], locale: str, key: str | None = None
+) -> None:
+    """Queue a message the person is waiting for (a code, a link), or raise
+    :class:`Unavailable` (503 ``email_unavailable``) so they are told to try
+    again instead of waiting for a mail that never comes.
+
+    Call it outside any transaction, after the rows the message refers to are
+    committed: then the failure reaches the caller here, who can undo what
+    the message was for (forget a code). Inside a transaction the message is
+    queued when it commits and the failure is raised from the commit.
+    ``context`` must be JSON-serialisable.
+    """
+    kwargs = _task_kwargs(template=template, to=to, context=context, locale=locale, key=key)
+    transaction.on_commit(lambda: _enqueue(kwargs), robust=False)
+
+
+def send_notice(
+    *, template: str, to: str | list[str], context: dict[str, Any], locale: str, key: str | None = None
+) -> None:
+    """Queue a notice about a change (password changed, accounts linked) once
+    the current transaction commits.
+
+    The change is done whether or not its notice can be queued: a notice that
+    the queue refuses is logged and dropped, never raised, so it cannot turn
+    a change that succeeded into an error (and a retry into "already done").
+    ``context`` must be JSON-serialisable.
+    """
+    kwargs = _task_kwargs(template=template, to=to, context=context, locale=locale, key=key)
+
     def enqueue() -> None:
         try:
-            # Fails at once while the broker is known to be down (core.broker).
-            broker.enqueue(send_email, kwargs=kwargs)
-        except (broker.BrokerUnavailable, BrokerError, OSError) as exc:
-            logger.error("could not queue e-mail %s: %s", template, exc)
-            raise Unavailable(
-                _("We could not send the e-mail right now. Please try again in a minute."), code="email_unavailable"
-            ) from exc
+            _enqueue(kwargs)
+        except Unavailable:
+            logger.warning("notice %s to %d recipient(s) not queued: the change stands", template, len(kwargs["to"]))
 
     transaction.on_commit(enqueue, robust=False)

@@ -6,6 +6,10 @@ cache is down (django-redis with IGNORE_EXCEPTIONS answers ``None`` instead
 of raising), events are counted in this process's memory instead, so a limit
 still holds per process: at most ``limit`` × processes across the site,
 rather than no limit at all. A cache outage is never a site outage.
+
+The site's limits are one table, ``settings.RATE_LIMITS`` (name -> events and
+window); the places they limit call :func:`check`, :func:`guard` and
+:func:`hit` with a name from it and a key (an address, a user id).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 from .errors import RateLimited
 
@@ -127,6 +133,43 @@ class Limit:
         """Raise without counting, for limits counted only on failure."""
         if self.is_exceeded(ident):
             raise RateLimited(retry_after=self.retry_after(ident))
+
+
+# --- The site's limits, by name ---------------------------------------------------------
+# Every limited place names its limit in settings.RATE_LIMITS and calls these.
+
+
+def limit(name: str) -> Limit:
+    """The limit ``name`` of ``settings.RATE_LIMITS``, read at call time (so a
+    deployment or a test can change the table). An unknown name is a bug."""
+    try:
+        events, window = settings.RATE_LIMITS[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"settings.RATE_LIMITS has no limit named {name!r}") from None
+    return Limit(name, int(events), int(window))
+
+
+def hit(name: str, key: str) -> int:
+    """Count one event for ``key``; returns how many its window now holds."""
+    return limit(name).hit(key)
+
+
+def check(name: str, key: str) -> None:
+    """Count one event; :class:`RateLimited` (429, ``Retry-After``) once over the limit."""
+    limit(name).check(key)
+
+
+def guard(name: str, key: str) -> None:
+    """:class:`RateLimited` if ``key`` is at the limit, without counting (for limits counted only on failure)."""
+    limit(name).guard(key)
+
+
+def is_exceeded(name: str, key: str) -> bool:
+    return limit(name).is_exceeded(key)
+
+
+def reset(name: str, key: str) -> None:
+    limit(name).reset(key)
 
 
 def client_ip(request) -> str:

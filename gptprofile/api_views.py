@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import HasServiceScope, ServiceTokenAuthentication
+from core import ratelimit
 from core.api import ErrorOut, parse
 from core.ratelimit import client_ip
 
@@ -79,7 +80,7 @@ class _TokenView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        services.EDIT_PER_IP.check(client_ip(request))
+        ratelimit.check("gpt-edit-ip", client_ip(request))
 
 
 class ProfileEditLoadView(_TokenView):

@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from accounts.models import PIN_MAX, PIN_MIN
+from accounts.models import EMAIL_MAX_LENGTH, PIN_MAX, PIN_MIN
 from core.api import StrictIntegerField
 
 
 class InitIn(serializers.Serializer):
-    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=EMAIL_MAX_LENGTH)
     pin = StrictIntegerField(
         json_only=True,
         required=False,

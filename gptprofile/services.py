@@ -16,18 +16,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceToken, User, normalize_email
-from accounts.services import user_revoke_refresh_tokens
-from core.errors import Gone, Invalid, NotFound, Unavailable
-from core.mail import send_later
-from core.ratelimit import Limit
+from accounts.services import password_check, password_set
+from core import ratelimit
+from core.errors import Gone, Invalid, NotFound
+from core.i18n import clean_locale, supported_locales
+from core.mail import send_required
 from core.secrets import equals, hash_token, new_token
 
 from .models import TOKEN_LIFETIME, ProfileEditToken
@@ -35,17 +34,8 @@ from .models import TOKEN_LIFETIME, ProfileEditToken
 # token_urlsafe(32) is 43 characters; anything much longer is not ours and is
 # refused before it is hashed or looked up.
 TOKEN_MAX_LENGTH = 64
-# Argon2 on a megabyte of "passphrase" is a denial of service, not a password.
-PASSPHRASE_MAX_LENGTH = 256
 # How long used and expired links stay visible in the admin before they are purged.
 TOKEN_RETENTION = timedelta(days=7)
-
-# One ChatGPT action serves many people, so its limit is generous; one person's
-# mailbox gets at most a few links per quarter hour whoever asks.
-INIT_PER_SERVICE_TOKEN = Limit("gpt-init-token", limit=120, window=3600)
-INIT_PER_USER = Limit("gpt-init-user", limit=3, window=900)
-# The page and the load/save API, per client address.
-EDIT_PER_IP = Limit("gpt-edit-ip", limit=60, window=600)
 
 EMAIL_TEMPLATE = "gptprofile/gptprofile_edit_link"
 
@@ -76,9 +66,7 @@ def mask_email(email: str) -> str:
 
 def locale_choices() -> list[dict[str, str]]:
     """The site's languages, each named in itself (what a language picker shows)."""
-    return [
-        {"code": code, "name": translation.get_language_info(code)["name_local"]} for code, _name in settings.LANGUAGES
-    ]
+    return [{"code": code, "name": translation.get_language_info(code)["name_local"]} for code in supported_locales()]
 
 
 def edit_link_url(token: str) -> str:
@@ -119,7 +107,6 @@ def _find_user(*, email: str | None, pin: int | None) -> User:
     return user
 
 
-@transaction.atomic
 def profile_edit_init(
     *, email: str | None = None, pin: int | None = None, service_token: ServiceToken | None = None
 ) -> EditLinkSent:
@@ -128,23 +115,27 @@ def profile_edit_init(
 
     The caller has checked the shape of ``email`` and ``pin`` (a valid address,
     an integer in range); this function decides everything else.
+
+    The link is the mail the person waits for: it is queued after the new
+    link is committed, and :class:`Unavailable` (``email_unavailable``) when
+    the queue refuses it (asking again sends a newer link).
     """
     if service_token is not None:
-        INIT_PER_SERVICE_TOKEN.check(f"token:{service_token.pk}")
+        ratelimit.check("gpt-init-token", f"token:{service_token.pk}")
     user = _find_user(email=email, pin=pin)
-    INIT_PER_USER.check(f"user:{user.pk}")
+    ratelimit.check("gpt-init-user", f"user:{user.pk}")
 
     now = timezone.now()
-    # A newer link retires the older ones: only the latest e-mail works.
-    ProfileEditToken.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-    ProfileEditToken.objects.filter(user=user, expires_at__lt=now - TOKEN_RETENTION).delete()
-
     raw = new_token()
-    token = ProfileEditToken.objects.create(
-        user=user, token_hash=hash_token(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
-    )
+    with transaction.atomic():
+        # A newer link retires the older ones: only the latest e-mail works.
+        ProfileEditToken.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        ProfileEditToken.objects.filter(user=user, expires_at__lt=now - TOKEN_RETENTION).delete()
+        token = ProfileEditToken.objects.create(
+            user=user, token_hash=hash_token(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
+        )
     minutes = math.ceil(TOKEN_LIFETIME.total_seconds() / 60)
-    send_later(
+    send_required(
         template=EMAIL_TEMPLATE,
         to=user.email,
         locale=user.locale,
@@ -218,20 +209,16 @@ def _clean_changes(
             code="nothing_to_change",
         )
     errors: dict[str, list[str]] = {}
-    if locale is not None and locale not in dict(settings.LANGUAGES):
-        errors["locale"] = [
-            _("Unknown language. Choose one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))}
-        ]
+    if locale is not None:
+        try:
+            clean_locale(locale)
+        except Invalid as exc:
+            errors.update(exc.errors or {})
     if passphrase is not None:
-        if len(passphrase) > PASSPHRASE_MAX_LENGTH:
-            errors["passphrase"] = [
-                _("The passphrase is too long (at most %(max)d characters).") % {"max": PASSPHRASE_MAX_LENGTH}
-            ]
-        else:
-            try:
-                validate_password(passphrase, user=user)
-            except ValidationError as exc:
-                errors["passphrase"] = list(exc.messages)
+        try:
+            password_check(password=passphrase, user=user, field="passphrase")
+        except Invalid as exc:
+            errors.update(exc.errors or {})
         if passphrase_confirm is not None and not equals(passphrase, passphrase_confirm):
             errors["passphrase_confirm"] = [_("The two passphrases do not match.")]
     if errors:
@@ -271,28 +258,14 @@ def profile_edit_save(
             user.locale = locale
             fields.append("locale")
         if passphrase is not None:
-            user.set_password(passphrase)
-            fields.append("password")
-        user.save(update_fields=fields)
-        if passphrase is not None:
-            user_revoke_refresh_tokens(user=user)
+            # The same notice as any other password change: if it was not the
+            # owner, they learn it and can restore.
+            password_set(user=user, password=passphrase, field="passphrase", update_fields=fields)
+        else:
+            user.save(update_fields=fields)
         row.used_at = timezone.now()
         row.save(update_fields=["used_at"])
-    if passphrase is not None:
-        _notify_passphrase_changed(user)
     return EditResult(user=user, locale_changed=locale is not None, passphrase_changed=passphrase is not None)
-
-
-def _notify_passphrase_changed(user: User) -> None:
-    """The same notice as any other password change (the accounts app's
-    template): if it was not the owner, they learn it and can restore. A notice
-    that cannot be queued must not undo a change already saved."""
-    try:
-        send_later(
-            template="accounts/password_changed", to=user.email, context={"email": user.email}, locale=user.locale
-        )
-    except Unavailable:
-        logger.warning("could not queue the password_changed notice")
 
 
 def edit_tokens_purge(*, now: datetime | None = None) -> int:

@@ -13,8 +13,10 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import ratelimit
 from core.errors import Gone, RateLimited, ServiceError
 from core.forms import add_service_error
+from core.i18n import is_supported_locale
 from core.ratelimit import client_ip
 
 from . import services
@@ -53,7 +55,7 @@ def profile_edit(request):
     source = request.POST if request.method == "POST" else request.GET
     token = source.get("token", "")
     try:
-        services.EDIT_PER_IP.check(client_ip(request))
+        ratelimit.check("gpt-edit-ip", client_ip(request))
         profile = services.profile_edit_load(token=token)
     except RateLimited as exc:
         return _invalid_link(request, status=exc.status, detail=str(exc.detail))
@@ -108,7 +110,7 @@ def _saved(request, result: services.EditResult):
 @require_GET
 def profile_edit_done(request):
     lang = request.GET.get("lang", "")
-    if lang in dict(settings.LANGUAGES):
+    if is_supported_locale(lang):
         _use_language(request, lang)
     context = {
         "locale_changed": request.GET.get("locale") == "1",
@@ -127,6 +129,6 @@ def privacy(request):
         "contact_email": contact,
         "lifetime_minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
         "retention_days": services.TOKEN_RETENTION.days,
-        "links_per_quarter": services.INIT_PER_USER.limit,
+        "links_per_quarter": ratelimit.limit("gpt-init-user").limit,
     }
     return render(request, "gptprofile/privacy.html", context)

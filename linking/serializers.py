@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import EMAIL_MAX_LENGTH, User
 from accounts.serializers import TokenPairOut
 
 from .models import LinkSecret
@@ -14,7 +14,9 @@ SECRET_MAX_LENGTH = 128
 
 
 class OfferCreateIn(serializers.Serializer):
-    email = serializers.EmailField(max_length=254, help_text="E-mail of the account whose group you want to join (B).")
+    email = serializers.EmailField(
+        max_length=EMAIL_MAX_LENGTH, help_text="E-mail of the account whose group you want to join (B)."
+    )
 
 
 class SecretIn(serializers.Serializer):

@@ -43,22 +43,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, normalize_email
 from accounts.user_cache import users_changed
+from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
-from core.mail import send_later
-from core.ratelimit import Limit
+from core.mail import send_notice
 from core.secrets import equals, hash_token, new_token
 
 from .models import PENDING, AccountSwitch, LinkSecret, LinkStatus, offer_ttl
 
 logger = logging.getLogger(__name__)
-
-# Offers send an e-mail to someone else: keep a person from turning them into
-# a mail cannon, and from probing which addresses have accounts.
-OFFERS_PER_USER = Limit("link_offer_user", 10, 3600)
-OFFERS_PER_IP = Limit("link_offer_ip", 30, 3600)
-OFFERS_PER_PAIR = Limit("link_offer_pair", 5, 24 * 3600)
-# Secrets have 256 bits; this only stops a client from hammering the lookup.
-BAD_SECRETS_PER_USER = Limit("link_bad_secret", 20, 600)
 
 
 @dataclass(frozen=True)
@@ -161,11 +153,11 @@ def _find_for_target(*, user: User, secret: str | None = None, offer_id: int | N
     who made the offer is told it is their own link, which tells them nothing new.
     """
     if secret is not None:
-        BAD_SECRETS_PER_USER.guard(str(user.pk))
+        ratelimit.guard("link-secret-user", str(user.pk))
         digest = hash_token(secret.strip())
         offer = LinkSecret.objects.filter(secret_hash=digest).first()
         if offer is None or not equals(offer.secret_hash, digest):
-            BAD_SECRETS_PER_USER.hit(str(user.pk))
+            ratelimit.hit("link-secret-user", str(user.pk))
             raise _not_found()
     elif offer_id is not None:
         offer = LinkSecret.objects.filter(pk=offer_id).first()
@@ -183,14 +175,17 @@ def _find_for_target(*, user: User, secret: str | None = None, offer_id: int | N
                 code="link_own_offer",
             )
         if secret is not None:
-            BAD_SECRETS_PER_USER.hit(str(user.pk))
+            ratelimit.hit("link-secret-user", str(user.pk))
         raise _not_found()
     return offer
 
 
 def _notify(*, template: str, users: list[User], context: dict, key: str | None = None) -> None:
+    """Tell ``users`` about a change once it commits. Every linking mail is a
+    notice: the change stands if the queue refuses it (A has the link to pass
+    on; a confirmed link must not answer "could not send" and then "used")."""
     for member in users:
-        send_later(
+        send_notice(
             template=template,
             to=member.email,
             context={**context, "recipient_email": member.email},
@@ -218,9 +213,9 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
         raise Invalid(_("Enter the e-mail of the account to link."), code="email_required")
     if email == user.email:
         raise Invalid(_("You cannot link an account to itself."), code="link_self")
-    OFFERS_PER_USER.check(str(user.pk))
+    ratelimit.check("link-offer-user", str(user.pk))
     if ip:
-        OFFERS_PER_IP.check(ip)
+        ratelimit.check("link-offer-ip", ip)
     target = User.objects.filter(email=email, is_active=True).select_related("profile").first()
     if target is None:
         raise NotFound(_("There is no account with this e-mail."), code="user_not_found")
@@ -229,7 +224,7 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
         locked = _lock_users(user.pk, target.pk)
         source, target_locked = locked[user.pk], locked[target.pk]
         _check_can_join(source=source, target=target_locked)
-        OFFERS_PER_PAIR.check(f"{source.pk}:{target.pk}")
+        ratelimit.check("link-offer-pair", f"{source.pk}:{target.pk}")
         now = timezone.now()
         for old in LinkSecret.objects.select_for_update().filter(
             source_user=source, target_user=target, status__in=PENDING

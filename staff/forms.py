@@ -4,6 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
 from core.errors import ServiceError
 
 from .models import Staff
@@ -14,7 +15,7 @@ class ActivateForm(forms.Form):
     """Shape only; staff.services.staff_activate decides."""
 
     email = forms.EmailField(
-        label=_("Work e-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"})
+        label=_("Work e-mail"), max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "username"})
     )
     activation_code = forms.CharField(
         label=_("Activation code"),
@@ -33,14 +34,14 @@ class ActivateForm(forms.Form):
     password = forms.CharField(
         label=_("New password"),
         strip=False,
-        max_length=4096,
+        max_length=PASSWORD_MAX_LENGTH,
         help_text=_("At least 8 characters, not a common password."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
         label=_("Repeat the password"),
         strip=False,
-        max_length=4096,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import EMAIL_MAX_LENGTH
+
 ACTIVATION_CODE_MAX_ATTEMPTS = 5
 
 
@@ -70,7 +72,7 @@ class Staff(models.Model):
     """
 
     full_name = models.CharField(_("full name"), max_length=200)
-    email = models.EmailField(_("e-mail"), max_length=254)
+    email = models.EmailField(_("e-mail"), max_length=EMAIL_MAX_LENGTH)
     phone = models.CharField(_("phone"), max_length=16, help_text=_("International format, e.g. +79991234567."))
     position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="staff", verbose_name=_("position"))
     user = models.OneToOneField(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from accounts.models import PASSWORD_MAX_LENGTH
 from accounts.serializers import PublicUserOut
 
 from .models import Position, Staff, StaffState
@@ -119,7 +120,9 @@ class ActivateIn(serializers.Serializer):
     activation_code = serializers.CharField(
         max_length=64, help_text="As received, e.g. ABCD-EFGH-JK; spaces, dashes and lower case are fine."
     )
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 def activation_url() -> str:

@@ -7,8 +7,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import ServiceToken, User, normalize_email
-from accounts.services import user_deactivate
+from accounts.services import password_set, user_deactivate
+from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid
-from core.ratelimit import Limit
+from core.i18n import is_supported_locale
 from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
@@ -28,8 +27,6 @@ from .validators import normalize_full_name, normalize_phone, normalize_staff_em
 logger = logging.getLogger(__name__)
 
 ACTIVATION_CODE_LIFETIME = timedelta(days=7)
-# Failed activations from one address, across all e-mails and codes.
-ACTIVATE_IP_LIMIT = Limit("staff-activate-ip", 30, 3600)
 
 
 @dataclass(frozen=True)
@@ -225,10 +222,10 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
     - 403 ``no_erp_access`` when the position lost its access meanwhile;
     - 429 ``rate_limited``: too many failures from this address.
     """
-    ACTIVATE_IP_LIMIT.guard(ip)
+    ratelimit.guard("staff-activate-ip", ip)
     compact = code_normalize(activation_code)
     if compact is None:
-        ACTIVATE_IP_LIMIT.hit(ip)
+        ratelimit.hit("staff-activate-ip", ip)
         raise Invalid(
             _("An activation code has 10 letters and digits, like ABCD-EFGH-JK. Check what you typed."),
             code="code_malformed",
@@ -261,7 +258,7 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
             else:
                 error = _stale_or_wrong(user=user, digest=digest, live=live)
     # Outside the transaction: the counted try above is committed.
-    ACTIVATE_IP_LIMIT.hit(ip)
+    ratelimit.hit("staff-activate-ip", ip)
     raise error
 
 
@@ -302,17 +299,14 @@ def _activate(*, user: User, code: ActivationCode, password: str, locale: str | 
     staff = Staff.objects.select_related("position").filter(user=user).first()
     if staff is not None and not staff.position.has_erp_access:
         raise _no_erp_access(staff.position)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise Invalid(exc.messages[0], code="password_invalid", errors={"password": list(exc.messages)}) from exc
-    user.set_password(password)
     user.is_active = True
-    fields = ["password", "is_active"]
-    if locale and locale in dict(settings.LANGUAGES):
+    fields = ["is_active"]
+    if is_supported_locale(locale):
         user.locale = locale
         fields.append("locale")
-    user.save(update_fields=fields)
+    # A first password: no notice, there was no password to lose. A password
+    # the rules refuse raises here and the caller's transaction rolls back.
+    password_set(user=user, password=password, field="password", notify=False, update_fields=fields)
     code.used_at = timezone.now()
     code.save(update_fields=["used_at"])
 

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from accounts.models import EMAIL_MAX_LENGTH
+
 FULL_NAME_MAX = 200
-EMAIL_MAX = 254
 # E.164: a plus, then 7 to 15 digits, the first not zero.
 _PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 # What people put between digits: spaces, dashes, dots, brackets.
@@ -36,7 +37,7 @@ def normalize_staff_email(value: str) -> str:
     email = str(value or "").strip().lower()
     if not email:
         raise ValidationError(_("Enter the e-mail address."), code="required")
-    if len(email) > EMAIL_MAX:
+    if len(email) > EMAIL_MAX_LENGTH:
         raise ValidationError(_("Enter a valid e-mail address."), code="invalid")
     validate_email(email)
     return email

@@ -596,6 +596,10 @@ class TestMe:
         assert field in body["errors"]
         assert snapshot() == before
 
+    def test_patch_unknown_locale_has_the_one_locale_code(self, auth_client):
+        body = assert_error(auth_client.patch(API + "/user/@me", {"locale": "de"}, format="json"), 400)
+        assert body["code"] == "locale_invalid" and body["errors"]["locale"]
+
     def test_patch_needs_authentication(self, api_client, db):
         assert_error(api_client.patch(API + "/user/@me", {"bio": "x"}, format="json"), 401)
 

@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import codes, services
-from accounts.models import Profile, User
+from accounts.models import PASSWORD_MAX_LENGTH, Profile, User
 from core.errors import Conflict, Invalid, NotAuthenticated, PayloadTooLarge, RateLimited, Unavailable
 
 from .factories import DEFAULT_PASSWORD, NEW_PASSWORD, UserFactory, code_in, expire_code, image_upload, other_code
@@ -95,7 +95,7 @@ class TestCodeSending:
         assert len(mailoutbox) == 2
 
     def test_per_ip_cap(self, settings, sent):
-        settings.ACCOUNTS_CODE_SENDS_PER_IP_HOUR = 2
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "code-send-ip": (2, 3600)}
         with sent():
             services.signup_code_send(email="a@example.com", ip=IP, locale="en")
             services.signup_code_send(email="b@example.com", ip=IP, locale="en")
@@ -105,7 +105,7 @@ class TestCodeSending:
             services.signup_code_send(email="c@example.com", ip="198.51.100.1", locale="en")
 
     def test_per_address_hourly_cap(self, settings, sent):
-        settings.ACCOUNTS_CODE_SENDS_PER_ADDRESS_HOUR = 2
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "code-send-address": (2, 3600)}
         for _ in range(2):
             with sent():
                 services.signup_code_send(email="a@example.com", ip=IP, locale="en")
@@ -357,6 +357,56 @@ class TestPasswordChange:
                 services.user_password_change(user=user, current_password="nope", new_password=NEW_PASSWORD)
         with pytest.raises(RateLimited):
             services.user_password_change(user=user, current_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD)
+
+
+class TestPasswordSet:
+    """accounts.services.password_set: the one way a password is set, by every door."""
+
+    def test_sets_revokes_and_notifies_after_commit(self, user, client, mailoutbox, django_capture_on_commit_callbacks):
+        client.force_login(user)
+        pair = services.token_pair_issue(user=user)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.password_set(user=user, password=NEW_PASSWORD)
+            assert mailoutbox == []  # the notice waits for the commit
+        user.refresh_from_db()
+        assert user.check_password(NEW_PASSWORD)
+        with pytest.raises(NotAuthenticated):
+            services.token_pair_refresh(refresh=pair["refresh"])
+        assert client.get("/settings/").status_code == 302  # the other session ended
+        assert mailoutbox[-1].to == [user.email] and "changed" in mailoutbox[-1].subject
+
+    def test_keeps_the_requests_own_session(self, user, client, rf):
+        client.force_login(user)
+        request = rf.post("/")
+        request.session = client.session
+        old_key = request.session.session_key
+        services.password_set(user=user, password=NEW_PASSWORD, request=request)
+        request.session.save()
+        assert request.session.session_key != old_key
+        client.cookies["sessionid"] = request.session.session_key
+        assert client.get("/settings/").status_code == 200
+
+    def test_without_notice_and_with_other_fields(self, user, mailoutbox, sent):
+        user.locale = "ru"
+        with sent():
+            services.password_set(user=user, password=NEW_PASSWORD, notify=False, update_fields=["locale"])
+        user.refresh_from_db()
+        assert user.check_password(NEW_PASSWORD) and user.locale == "ru"
+        assert mailoutbox == []
+
+    @pytest.mark.parametrize("password", ["short", "x" * (PASSWORD_MAX_LENGTH + 1)])
+    def test_a_refused_password_changes_nothing(self, user, password):
+        pair = services.token_pair_issue(user=user)
+        with pytest.raises(Invalid) as exc:
+            services.password_set(user=user, password=password, field="new_password")
+        assert exc.value.code == "password_invalid" and list(exc.value.errors) == ["new_password"]
+        user.refresh_from_db()
+        assert user.check_password(DEFAULT_PASSWORD)
+        services.token_pair_refresh(refresh=pair["refresh"])  # still alive
+
+    def test_the_maximum_length_is_allowed(self, user):
+        services.password_set(user=user, password="long-passphrase-" * (PASSWORD_MAX_LENGTH // 16))
+        assert PASSWORD_MAX_LENGTH == 128
 
 
 # --- E-mail change -------------------------------------------------------------------------------------------

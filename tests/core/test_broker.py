@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError
 from config.celery import app as celery_app
 from core import broker
 from core.errors import Unavailable
-from core.mail import send_later
+from core.mail import send_notice, send_required
 from reviews.tasks import recompute_title_rating
 
 
@@ -112,5 +112,24 @@ def test_an_email_fails_at_once_while_the_broker_is_known_down(
     monkeypatch.setattr(send_email, "apply_async", apply_async)
     for _ in range(2):
         with pytest.raises(Unavailable), django_capture_on_commit_callbacks(execute=True):
-            send_later(template="tests/test_ping", to="a@example.com", context={"word": "x"}, locale="en")
+            send_required(template="tests/test_ping", to="a@example.com", context={"word": "x"}, locale="en")
     assert len(calls) == 1  # the second was refused without trying the broker
+
+
+@pytest.mark.django_db
+def test_a_notice_that_cannot_be_queued_is_logged_and_never_raised(
+    monkeypatch, not_eager, django_capture_on_commit_callbacks, caplog
+):
+    from core.tasks import send_email
+
+    calls = []
+
+    def apply_async(*args, **kwargs):
+        calls.append(kwargs)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(send_email, "apply_async", apply_async)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        send_notice(template="tests/test_ping", to="a@example.com", context={"word": "x"}, locale="en")
+    assert len(callbacks) == 1 and len(calls) == 1  # queued on commit, tried once, refused
+    assert [r.levelname for r in caplog.records if r.name == "core.mail"] == ["ERROR", "WARNING"]

@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.service_tokens import service_token_create, service_token_revoke
-from core.ratelimit import Limit
-from gptprofile import services
+from core import ratelimit
 from gptprofile.models import ProfileEditToken
 from tests.conftest import jwt_client_for, session_client_for
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -225,16 +224,16 @@ def test_init_blocked_user_is_a_404_like_an_unknown_one(gpt_client, post, mailou
 
 def test_init_rate_limited_per_user(gpt_client, post, mailoutbox):
     user = UserFactory()
-    for _ in range(services.INIT_PER_USER.limit):
+    for _ in range(ratelimit.limit("gpt-init-user").limit):
         assert post(gpt_client, INIT, {"email": user.email}).status_code == 200
     response = post(gpt_client, INIT, {"pin": user.pin})
     assert_error(response, 429, "rate_limited")
     assert int(response["Retry-After"]) > 0
-    assert len(mailoutbox) == services.INIT_PER_USER.limit
+    assert len(mailoutbox) == ratelimit.limit("gpt-init-user").limit
 
 
-def test_init_rate_limited_per_service_token(gpt_client, post, monkeypatch, mailoutbox):
-    monkeypatch.setattr(services, "INIT_PER_SERVICE_TOKEN", Limit("gpt-init-token-api", limit=2, window=3600))
+def test_init_rate_limited_per_service_token(gpt_client, post, settings, mailoutbox):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "gpt-init-token": (2, 3600)}
     for _ in range(2):
         assert post(gpt_client, INIT, {"email": UserFactory().email}).status_code == 200
     assert_error(post(gpt_client, INIT, {"email": UserFactory().email}), 429, "rate_limited")
@@ -370,8 +369,8 @@ def test_save_bad_values_are_400_change_nothing_and_keep_the_link(post, changes,
     assert post(APIClient(), SAVE, {"token": raw, "locale": "ru"}).status_code == 200
 
 
-def test_load_and_save_are_rate_limited_per_ip(post, monkeypatch):
-    monkeypatch.setattr(services, "EDIT_PER_IP", Limit("gpt-edit-ip-test", limit=3, window=600))
+def test_load_and_save_are_rate_limited_per_ip(post, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "gpt-edit-ip": (3, 600)}
     raw = make_link(UserFactory())
     for _ in range(3):
         assert post(APIClient(), LOAD, {"token": raw}).status_code == 200

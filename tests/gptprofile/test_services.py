@@ -8,11 +8,11 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User
+from accounts.models import PASSWORD_MAX_LENGTH, User
 from accounts.service_tokens import service_token_create
 from accounts.services import token_pair_issue
+from core import ratelimit
 from core.errors import Gone, Invalid, NotFound, RateLimited
-from core.ratelimit import Limit
 from gptprofile import services
 from gptprofile.models import TOKEN_LIFETIME, ProfileEditToken
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -118,18 +118,18 @@ def test_a_newer_link_retires_the_older_ones(init, mailoutbox):
 
 def test_links_per_user_are_rate_limited(init, mailoutbox):
     user = UserFactory()
-    for _ in range(services.INIT_PER_USER.limit):
+    for _ in range(ratelimit.limit("gpt-init-user").limit):
         init(pin=user.pin)
     with pytest.raises(RateLimited) as exc:
         init(email=user.email)
     assert exc.value.headers["Retry-After"]
-    assert len(mailoutbox) == services.INIT_PER_USER.limit
+    assert len(mailoutbox) == ratelimit.limit("gpt-init-user").limit
     # Another person is not affected.
     init(email=UserFactory().email)
 
 
-def test_links_per_service_token_are_rate_limited(init, monkeypatch):
-    monkeypatch.setattr(services, "INIT_PER_SERVICE_TOKEN", Limit("gpt-init-token-test", limit=2, window=3600))
+def test_links_per_service_token_are_rate_limited(init, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "gpt-init-token": (2, 3600)}
     token, _secret = service_token_create(name="ChatGPT", scopes=["gpt"])
     other, _secret = service_token_create(name="Other GPT", scopes=["gpt"])
     init(email=UserFactory().email, service_token=token)
@@ -290,6 +290,17 @@ def test_invalid_changes_change_nothing_and_keep_the_link(db, changes, field):
     assert user.locale == "en" and user.check_password(DEFAULT_PASSWORD)
     assert ProfileEditToken.objects.get().used_at is None
     services.profile_edit_save(token=raw, locale="ru")  # still usable
+
+
+def test_the_passphrase_has_the_one_password_maximum(db):
+    user = UserFactory()
+    raw = make_link(user)
+    with pytest.raises(Invalid) as exc:
+        services.profile_edit_save(token=raw, passphrase="lantern-orbit-" * 10)  # 140 characters
+    assert list(exc.value.errors) == ["passphrase"]
+    longest = "lantern-orbit-meadow-" * 6 + "x" * (PASSWORD_MAX_LENGTH - 126)
+    assert len(longest) == PASSWORD_MAX_LENGTH
+    assert services.profile_edit_save(token=raw, passphrase=longest).passphrase_changed
 
 
 def test_purge_deletes_only_long_expired_links(db):

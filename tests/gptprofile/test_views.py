@@ -212,11 +212,8 @@ def test_a_new_passphrase_keeps_this_browser_signed_in_and_ends_other_sessions(c
     assert not elsewhere.get("/").wsgi_request.user.is_authenticated
 
 
-def test_the_page_is_rate_limited_per_ip(client, monkeypatch):
-    from core.ratelimit import Limit
-    from gptprofile import services
-
-    monkeypatch.setattr(services, "EDIT_PER_IP", Limit("gpt-page-ip-test", limit=2, window=600))
+def test_the_page_is_rate_limited_per_ip(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "gpt-edit-ip": (2, 600)}
     raw = make_link(UserFactory())
     assert client.get(EDIT, {"token": raw}).status_code == 200
     assert client.get(EDIT, {"token": raw}).status_code == 200

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import PASSWORD_MAX_LENGTH, User
 from accounts.service_tokens import service_token_create, service_token_revoke
 from accounts.services import token_pair_issue
 from staff.models import ActivationCode, Position, Staff
@@ -387,6 +387,7 @@ def test_activate_ignores_a_stale_authorization_header(pending):
         ({"email": "someone@example.com"}, 400, "invalid_code", "activation_code"),
         ({"password": "12345678"}, 400, "password_invalid", "password"),
         ({"password": "short"}, 400, "password_invalid", "password"),
+        ({"password": "x" * (PASSWORD_MAX_LENGTH + 1)}, 400, "invalid", "password"),  # the one maximum (accounts)
         ({"email": None}, 400, "invalid", "email"),
         ({"password": ""}, 400, "invalid", "password"),
         ({"activation_code": 1234567890}, 400, "code_malformed", "activation_code"),

@@ -11,11 +11,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.services import token_pair_issue, user_end_sessions
+from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid, RateLimited
 from staff.codes import code_normalize
 from staff.models import ACTIVATION_CODE_MAX_ATTEMPTS, ActivationCode, Staff, StaffState
 from staff.services import (
-    ACTIVATE_IP_LIMIT,
     staff_activate,
     staff_create,
     staff_deactivate,
@@ -307,6 +307,16 @@ def test_a_weak_password_is_refused_and_the_code_still_works(pending):
     assert activate(code=code).is_active
 
 
+def test_a_password_over_the_one_maximum_is_refused_by_the_service(pending):
+    staff, code = pending
+    with pytest.raises(Invalid) as exc:
+        activate(code=code, password="river-stone-" * 11)  # 132 > PASSWORD_MAX_LENGTH
+    assert exc.value.code == "password_invalid" and exc.value.errors["password"]
+    staff.user.refresh_from_db()
+    assert not staff.user.is_active
+    assert activate(code=code).is_active
+
+
 def test_activation_stops_if_the_position_lost_its_access(pending):
     staff, code = pending
     staff.position.has_erp_access = False
@@ -318,7 +328,7 @@ def test_activation_stops_if_the_position_lost_its_access(pending):
 
 def test_failures_from_one_address_are_limited(pending):
     _staff, code = pending
-    for _ in range(ACTIVATE_IP_LIMIT.limit):
+    for _ in range(ratelimit.limit("staff-activate-ip").limit):
         with pytest.raises(Invalid):
             activate(email="nobody@example.com", code="ABCD-EFGH-JK")
     with pytest.raises(RateLimited):

@@ -7,8 +7,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from core import ratelimit
 from staff.models import ActivationCode
-from staff.services import ACTIVATE_IP_LIMIT, staff_create
+from staff.services import staff_create
 
 PASSWORD = "river-stone-lantern-42"
 
@@ -111,7 +112,7 @@ def test_expired_code_says_so(pending):
 
 def test_rate_limited_page_is_429(pending):
     _staff, code = pending
-    for _ in range(ACTIVATE_IP_LIMIT.limit):
+    for _ in range(ratelimit.limit("staff-activate-ip").limit):
         submit(Client(), "ABCD-EFGH-JK", email="nobody@example.com")
     response = submit(Client(), code)
     assert response.status_code == 429 and "Too many attempts" in response.content.decode()
