@@ -17,7 +17,7 @@ from linking.forms import OfferForm
 from linking.serializers import OfferCreateIn
 from staff.forms import ActivateForm
 from staff.models import Staff
-from staff.serializers import ActivateSerializer
+from staff.serializers import ActivateIn
 
 
 def test_the_email_maximum():
@@ -44,4 +44,4 @@ def test_the_password_maximum():
     assert forms.PasswordChangeForm().fields["new_password"].max_length == PASSWORD_MAX_LENGTH
     assert serializers.PasswordChangeIn().fields["new_password"].max_length == PASSWORD_MAX_LENGTH
     assert ActivateForm().fields["password"].max_length == PASSWORD_MAX_LENGTH
-    assert ActivateSerializer().fields["password"].max_length == PASSWORD_MAX_LENGTH
+    assert ActivateIn().fields["password"].max_length == PASSWORD_MAX_LENGTH
