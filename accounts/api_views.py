@@ -1,4 +1,4 @@
-"""The accounts API (SPEC 4 "Auth" and "Profile"): parse, call a service, respond."""
+"""The accounts API (sign-up, tokens, restore, profile): parse, call a service, respond."""
 
 from __future__ import annotations
 

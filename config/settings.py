@@ -249,7 +249,7 @@ STORAGES = {
 # Without collectstatic (the embedded default) WhiteNoise serves from the apps.
 WHITENOISE_USE_FINDERS = not PRODUCTION or DEBUG
 WHITENOISE_AUTOREFRESH = not PRODUCTION or DEBUG
-# Uploads are limited to 5 MB (SPEC 7); a little headroom for the multipart
+# Uploaded images are limited to 5 MB; a little headroom for the multipart
 # envelope. Larger bodies get 413 from core.middleware.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
@@ -270,7 +270,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # "anymail.backends.postmark.EmailBackend" and its settings below.
 ANYMAIL = env.dict("ANYMAIL", default={})
 ADMINS = [(addr.split("@")[0], addr) for addr in env.list("ADMINS", default=[]) if "@" in addr]
-# A storm of the same error mails the admins at most this often (SPEC 6).
+# A storm of the same error mails the admins at most this often, so that
+# one failing page cannot flood their mailbox.
 # Shown on /privacy/; the first ADMINS address when empty.
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 ERROR_MAIL_PER_SIGNATURE_SECONDS = env.int("ERROR_MAIL_PER_SIGNATURE_SECONDS", default=600)

@@ -1,4 +1,4 @@
-"""Uploaded images: checked by content, size-limited, re-encoded (SPEC 7)."""
+"""Uploaded images: checked by content, size-limited, re-encoded (never served as uploaded)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Profile editing started from ChatGPT (seeds 000 and 001).
+"""Profile editing started from ChatGPT: a single-use e-mailed link to change the language or password.
 
 ChatGPT asks for a link (:func:`profile_edit_init`); the person opens it
 and the page (or any client holding the token) reads the profile with
@@ -89,7 +89,7 @@ def _user_not_found() -> NotFound:
 
 
 def _find_user(*, email: str | None, pin: int | None) -> User:
-    """The e-mail wins when both are given (seed 001): a wrong e-mail with a
+    """The e-mail wins when both are given: a wrong e-mail with a
     right PIN is not found, rather than silently mailing someone else."""
     if email:
         user = User.objects.filter(email=normalize_email(email)).first()

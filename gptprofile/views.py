@@ -44,7 +44,8 @@ def _use_language(request, code: str) -> None:
     request.LANGUAGE_CODE = code
 
 
-# Not CSRF-protected, on purpose. With Referrer-Policy: no-referrer (SPEC 7)
+# Not CSRF-protected, on purpose. With Referrer-Policy: no-referrer (the
+# token is in the URL and must not leak to other sites)
 # browsers send "Origin: null" on the form's POST, which Django's CSRF check
 # rejects. The form needs no such protection: it only works with the link's
 # token, a 256-bit secret that a cross-site attacker does not have, and the

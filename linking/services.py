@@ -1,6 +1,6 @@
 """Account linking: one function per rule, called by the pages and the API alike.
 
-The flow (seed 003, made safe): A offers to join B's group
+The flow: A offers to join B's group
 (:func:`link_offer_create`, status ``syn``); B opens the link
 (:func:`link_offer_view`, ``ack``, a safe and repeatable read); B accepts by
 POST (:func:`link_confirm`, ``fin``) and A joins B's group, or declines

@@ -1,4 +1,4 @@
-"""The staff API (SPEC 4 "Staff") and POST /auth/activate. Views parse,
+"""The staff API (/api/v1/staff...) and POST /auth/activate. Views parse,
 call a service and answer; the rules live in staff.services."""
 
 from __future__ import annotations

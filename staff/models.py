@@ -1,4 +1,4 @@
-"""Staff onboarding (seed 002): positions, staff records and activation codes."""
+"""Staff onboarding: positions, staff records and activation codes."""
 
 from __future__ import annotations
 
