@@ -591,6 +591,7 @@ def profile_update(
 
 def profile_avatar_set(*, user: User, upload) -> Profile:
     """Replace the avatar with ``upload``, checked by content, cropped square and re-encoded."""
+    ratelimit.check("image-upload-user", f"user:{user.pk}")  # decoding costs memory and CPU
     content = reencode_image(upload, field="avatar", max_side=AVATAR_SIDE, square=True)
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(user=user)

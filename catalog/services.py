@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import ratelimit
 from core.cache import bump
 from core.errors import Invalid
 from core.images import reencode_image
@@ -105,6 +106,7 @@ def title_update(*, actor, title: Title, **fields: Any) -> Title:
 @transaction.atomic
 def title_set_cover(*, actor, title: Title, upload) -> Title:
     catalog_permission_check(user=actor, action="change")
+    ratelimit.check("image-upload-user", f"user:{actor.pk}")  # decoding costs memory and CPU
     content = reencode_image(upload, field="cover", max_side=COVER_MAX_SIDE)
     old = title.cover.name if title.cover else ""
     title.cover.save(content.name, content, save=False)

@@ -407,6 +407,8 @@ RATE_LIMITS = {
     "link-secret-user": (20, 10 * 60),
     # Failed staff activations, across all e-mails and codes.
     "staff-activate-ip": (30, 60 * 60),
+    # Avatars and covers uploaded per person: each is decoded and re-encoded.
+    "image-upload-user": (20, 10 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
     "error-mail-site": (ERROR_MAIL_MAX_PER_HOUR, 60 * 60),
 }

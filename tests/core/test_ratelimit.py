@@ -12,6 +12,7 @@ from core.errors import RateLimited
 
 def test_the_table_keeps_the_numbers_of_every_limited_place():
     assert django_settings.RATE_LIMITS == {
+        "image-upload-user": (20, 600),
         "signin-account": (5, 300),
         "signin-ip": (10, 60),
         "code-send-ip": (30, 3600),
