@@ -25,7 +25,7 @@ setup: $(VENV)/.installed var
 run: setup  ## Serve the site on http://127.0.0.1:8000 with demo data
 	@echo ""
 	@echo "  Walks is running on http://$(HOST):$(PORT)/"
-	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/ and printed here."
+	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/; each one is announced here with its file."
 	@echo "  Demo sign-in: see README (demo@walks.localhost / walks-demo-2026)."
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)

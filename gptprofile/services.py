@@ -184,6 +184,21 @@ def edit_token_resolve(*, token: Any) -> ProfileEditToken:
     return _usable(queryset.select_related("user", "user__profile").first(), digest)
 
 
+@transaction.atomic
+def edit_token_exchange(*, token: Any) -> str:
+    """Trade the link's token for a fresh one that the caller keeps out of
+    every URL (in the browser's session): the token in the e-mailed address,
+    which access logs and browser history record, stops working the moment
+    the link is first opened. The link keeps its expiry and stays unused.
+    Raises :class:`Gone` (``token_invalid``) like :func:`edit_token_resolve`."""
+    queryset, digest = _token_queryset(token)
+    row = _usable(queryset.select_for_update(of=("self",)).select_related("user").first(), digest)
+    fresh = new_token()
+    row.token_hash = hash_token(fresh)
+    row.save(update_fields=["token_hash"])
+    return fresh
+
+
 def profile_edit_load(*, token: Any) -> dict[str, Any]:
     """What the edit page shows. Reading does not use the link up."""
     row = edit_token_resolve(token=token)
