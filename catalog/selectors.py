@@ -142,7 +142,9 @@ def title_get(*, pk: int) -> Title:
 def title_cached(*, pk: int) -> Title:
     """The title from the cache, until it (or its rating) changes."""
     scope = title_scope(pk)
-    return cached(scope, cache_key(scope), lambda: title_with_external_ids(title_get(pk=pk)), timeout=TITLE_CACHE_SECONDS)
+    return cached(
+        scope, cache_key(scope), lambda: title_with_external_ids(title_get(pk=pk)), timeout=TITLE_CACHE_SECONDS
+    )
 
 
 def title_with_external_ids(title: Title) -> Title:

@@ -116,7 +116,9 @@ def test_malformed_bodies_are_unavailable_not_a_crash(provider_with, response):
 
 
 def test_malformed_items_are_skipped(provider_with):
-    body = {"data": {"Page": {"media": [None, {"id": "x"}, {"id": 3, "title": {}}, {"id": 4, "title": {"romaji": "Ok"}}]}}}
+    body = {
+        "data": {"Page": {"media": [None, {"id": "x"}, {"id": 3, "title": {}}, {"id": 4, "title": {"romaji": "Ok"}}]}}
+    }
     adapter = provider_with("anilist", lambda request: ok(body))
     assert [r.external_id for r in adapter.search(type="anime", query="x")] == ["4"]
 
