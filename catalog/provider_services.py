@@ -45,7 +45,12 @@ def clean_provider(value: Any) -> str:
 
 def clean_external_id(value: Any) -> str:
     value = str(value if value is not None else "").strip()
-    if not value or len(value) > EXTERNAL_ID_MAX or not all(ch.isalnum() or ch in "/-_." for ch in value):
+    if (
+        not value
+        or len(value) > EXTERNAL_ID_MAX
+        or ".." in value
+        or not all(ch.isascii() and (ch.isalnum() or ch in "/-_.") for ch in value)
+    ):
         message = _("Send the provider's id of the title.")
         raise Invalid(f"external_id: {message}", code="invalid_external_id", errors={"external_id": [message]})
     return value

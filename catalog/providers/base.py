@@ -26,6 +26,9 @@ from core.errors import Invalid, NotFound, Unavailable
 
 logger = logging.getLogger(__name__)
 
+# Waits go through here (tests record them instead of sleeping).
+_sleep = time.sleep
+
 USER_AGENT = "Walks/1.0 (self-hosted tracker; +https://github.com/)"
 COVER_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
@@ -103,7 +106,7 @@ class _Spacing:
             start = max(now, self._next)
             self._next = start + interval
         if start > now:
-            time.sleep(start - now)
+            _sleep(start - now)
 
 
 class HttpClient:
@@ -150,13 +153,13 @@ class HttpClient:
             except httpx.TimeoutException:
                 logger.warning("%s: timeout on %s (attempt %d)", self.name, _safe(url), attempt + 1)
                 if attempt < retries:
-                    time.sleep(wait)
+                    _sleep(wait)
                     continue
                 raise ProviderUnavailable(code="provider_timeout") from None
             except httpx.HTTPError as exc:
                 logger.warning("%s: %s on %s", self.name, type(exc).__name__, _safe(url))
                 if attempt < retries:
-                    time.sleep(wait)
+                    _sleep(wait)
                     continue
                 raise ProviderUnavailable() from None
             if response.status_code == 429 or response.status_code >= 500:
@@ -165,7 +168,7 @@ class HttpClient:
                 if after is not None:
                     wait = after
                 if attempt < retries and wait <= settings.PROVIDER_RETRY_AFTER_MAX_SECONDS:
-                    time.sleep(wait)
+                    _sleep(wait)
                     continue
                 code = "provider_rate_limited" if response.status_code == 429 else "provider_unavailable"
                 headers = {"Retry-After": str(int(after))} if after else None

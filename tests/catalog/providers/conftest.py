@@ -32,7 +32,7 @@ class Recorder:
 def no_sleep(monkeypatch):
     """Backoff waits recorded, not slept."""
     waits: list[float] = []
-    monkeypatch.setattr("catalog.providers.base.time.sleep", waits.append)
+    monkeypatch.setattr("catalog.providers.base._sleep", waits.append)
     return waits
 
 
@@ -64,3 +64,22 @@ def provider_with(settings, no_sleep):
         return adapter
 
     return make
+
+
+@pytest.fixture
+def fake_anilist(settings, monkeypatch):
+    """A local AniList over HTTP, configured as the anime provider (base URLs through settings)."""
+    from catalog.providers.anilist import AniList
+
+    from .fake_anilist import FakeAniList
+
+    monkeypatch.setattr(AniList, "min_interval", 0.0)
+    with FakeAniList() as fake:
+        settings.ANILIST_ENABLED = True
+        settings.ANILIST_API_URL = f"{fake.base}/graphql"
+        settings.ANILIST_IMAGE_URL = f"{fake.base}/images"
+        settings.PROVIDER_RETRIES = 1
+        monkeypatch.setattr("catalog.providers.base._sleep", lambda s: None)
+        providers._instances.clear()
+        yield fake
+        providers._instances.clear()
