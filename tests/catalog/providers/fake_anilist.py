@@ -25,7 +25,11 @@ def _media(base: str) -> list[dict]:
         {
             "id": 5,
             "idMal": 5,
-            "title": {"romaji": "Cowboy Bebop: Tengoku no Tobira", "english": "Cowboy Bebop: The Movie", "native": None},
+            "title": {
+                "romaji": "Cowboy Bebop: Tengoku no Tobira",
+                "english": "Cowboy Bebop: The Movie",
+                "native": None,
+            },
             "description": "Another day, another bounty.",
             "startDate": {"year": 2001},
             "seasonYear": None,
@@ -78,11 +82,7 @@ class FakeAniList:
                         return self._send(404, json.dumps(body).encode(), "application/json")
                     return self._send(200, json.dumps({"data": {"Media": found[0]}}).encode(), "application/json")
                 search = (variables.get("search") or "").lower()
-                page = [
-                    m
-                    for m in media
-                    if not search or any(search in (t or "").lower() for t in m["title"].values())
-                ]
+                page = [m for m in media if not search or any(search in (t or "").lower() for t in m["title"].values())]
                 body = {"data": {"Page": {"pageInfo": {"hasNextPage": False}, "media": page}}}
                 return self._send(200, json.dumps(body).encode(), "application/json")
 

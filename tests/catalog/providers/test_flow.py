@@ -140,9 +140,7 @@ def test_concurrent_adds_make_one_title(fake_anilist, transactional_db):
     def add(person):
         try:
             barrier.wait(timeout=10)
-            results.append(
-                provider_services.title_add_from_provider(actor=person, provider="anilist", external_id="1")
-            )
+            results.append(provider_services.title_add_from_provider(actor=person, provider="anilist", external_id="1"))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
