@@ -22,6 +22,7 @@ from core.ratelimit import Limit
 from .models import ExternalId, Provider, Title
 from .permissions import catalog_permission_check
 from .providers import ProviderResult, provider_get, provider_search, providers_all, providers_for
+from .providers.base import url_allowed
 from .services import clean_title_fields, title_cover_store, titles_changed
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ def provider_results(*, type: str, query: str, ident: str, language: str = "en",
                 "type": r.type,
                 "name": r.name,
                 "release_year": r.release_year,
-                "cover_url": r.cover_url,
+                # Only covers on the provider's image host, for the page as for the task.
+                "cover_url": r.cover_url if url_allowed(r.cover_url, adapter.image_url) else "",
                 "title_id": known.get(r.external_id),
             }
             for r in results

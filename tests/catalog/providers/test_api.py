@@ -41,6 +41,7 @@ def test_search_payload(auth_client, fake_anilist):
         "title_id": None,
     }
     assert body["results"][1]["title_id"] == known.pk
+    assert body["results"][1]["cover_url"] == ""  # its cover is on another host: not offered
 
 
 @pytest.mark.parametrize(
