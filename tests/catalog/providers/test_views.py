@@ -178,3 +178,12 @@ def test_admin_inline_and_refresh_action(client, fake_anilist, django_capture_on
         client.post("/admin/catalog/title/", {"action": "refresh_from_provider", "_selected_action": [title.pk]})
     title.refresh_from_db()
     assert title.name == "Cowboy Bebop"
+
+
+def test_the_block_speaks_russian(client, fake_anilist):
+    html = client.get("/titles/", {"type": "anime", "q": "bebop"}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Искать в AniList" in html
+    html = client.get(
+        "/titles/", {"type": "anime", "q": "bebop", "remote": "1"}, HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert "Войдите, чтобы добавить" in html and "Данные об аниме: AniList." in html
