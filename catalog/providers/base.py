@@ -201,8 +201,10 @@ class HttpClient:
         self._spacing.wait(self.min_interval)
         try:
             with self._client.stream("GET", url) as response:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise ProviderUnavailable(code="cover_unavailable")  # the task tries again later
                 if response.status_code != 200:
-                    raise CoverRefused(code="cover_unavailable")
+                    raise CoverRefused(code="cover_unavailable")  # a redirect is never followed
                 content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                 if content_type not in COVER_TYPES:
                     raise CoverRefused(code="cover_type_refused")
@@ -290,10 +292,10 @@ def year_of(value: Any) -> int | None:
 
 
 def text(value: Any, limit: int) -> str:
+    """A provider's string, NULs dropped and cut to ``limit``: a name (up to
+    200) on one line, a description with its line breaks."""
     if not isinstance(value, str):
         return ""
-    return (
-        " ".join(value.replace("\x00", "").split())[:limit]
-        if limit <= 200
-        else value.replace("\x00", "").strip()[:limit]
-    )
+    value = value.replace("\x00", "")
+    value = " ".join(value.split()) if limit <= 200 else value.strip()
+    return value[:limit]

@@ -50,6 +50,7 @@ def _media(base: str) -> list[dict]:
 class FakeAniList:
     def __init__(self) -> None:
         self.down = False
+        self.images_down = False
         self.requests: list[str] = []
         self.image_requests: list[str] = []
         fake = self
@@ -88,6 +89,8 @@ class FakeAniList:
 
             def do_GET(self):
                 fake.image_requests.append(self.path)
+                if fake.images_down:
+                    return self._send(503, b"busy", "text/plain")
                 if self.path == "/images/redirect.png":
                     return self._send(302, b"", "text/plain", {"Location": "http://127.0.0.1:9/x.png"})
                 if self.path.startswith("/images/") and self.path.endswith(".png"):

@@ -188,3 +188,21 @@ def test_concurrent_adds_through_the_unique_constraint(fake_anilist, transaction
     assert errors == []
     assert len({title.pk for title, _ in results}) == 1 and sum(c for _, c in results) == 1
     assert Title.objects.count() == 1
+
+
+def test_an_image_host_down_leaves_the_placeholder_and_the_add_succeeds(fake_anilist, committed, user):
+    fake_anilist.images_down = True
+    title, created = committed(
+        lambda: provider_services.title_add_from_provider(actor=user, provider="anilist", external_id="1")
+    )
+    assert created
+    title.refresh_from_db()
+    assert not title.cover and fake_anilist.image_requests == ["/images/bebop.png"]
+    # A curator's refresh fetches it again once the host is back.
+    fake_anilist.images_down = False
+    from tests.factories import UserFactory
+
+    curator = UserFactory(is_staff=True)
+    committed(lambda: provider_services.title_refresh_from_provider(actor=curator, title=title))
+    title.refresh_from_db()
+    assert title.cover.name.endswith(".webp")
