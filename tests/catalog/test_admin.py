@@ -98,7 +98,14 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def _cover_post(title, **extra):
-    return {"name": title.name, "type": title.type, "release_year": title.release_year, "description": "", **NO_IDS, **extra}
+    return {
+        "name": title.name,
+        "type": title.type,
+        "release_year": title.release_year,
+        "description": "",
+        **NO_IDS,
+        **extra,
+    }
 
 
 def _upload(color=(200, 40, 40)):
