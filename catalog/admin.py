@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -9,9 +9,9 @@ from core.errors import ServiceError
 from core.forms import add_service_error
 from core.images import reencode_image
 
-from . import services
+from . import provider_services, services
 from .covers import cover_url
-from .models import Title
+from .models import ExternalId, Title
 from .services import clean_title_fields
 
 
@@ -61,19 +61,30 @@ class TitleAdminForm(forms.ModelForm):
         return upload
 
 
+class ExternalIdInline(admin.TabularInline):
+    """The ids a title is known by; saved through catalog.provider_services (TitleAdmin.save_formset)."""
+
+    model = ExternalId
+    extra = 1
+    fields = ["provider", "external_id", "created_at"]
+    readonly_fields = ["created_at"]
+
+
 @admin.register(Title)
 class TitleAdmin(admin.ModelAdmin):
     form = TitleAdminForm
+    inlines = [ExternalIdInline]
+    actions = ["refresh_from_provider"]
     list_display = ["thumb", "name", "type", "release_year", "rating_display", "rating_count", "updated_at"]
     list_display_links = ["thumb", "name"]
     list_filter = ["type", DecadeFilter]
     search_fields = ["name"]
-    readonly_fields = ["cover_preview", "rating", "rating_count", "created_at", "updated_at"]
+    readonly_fields = ["cover_preview", "rating", "rating_count", "origin", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "type", "release_year", "description"]}),
         (_("Cover"), {"fields": ["cover_preview", "cover"]}),
         (_("Rating (computed from reviews)"), {"fields": ["rating", "rating_count"]}),
-        (None, {"fields": ["created_at", "updated_at"]}),
+        (None, {"fields": ["origin", "created_at", "updated_at"]}),
     ]
     ordering = ["-id"]
     list_per_page = 50
@@ -122,3 +133,37 @@ class TitleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for title in queryset:
             services.title_delete(actor=request.user, title=title)
+
+    def save_formset(self, request, form, formset, change):
+        """External ids through the services: the same checks (an id held by
+        another title is refused) and cache bumps as the curator page."""
+        if formset.model is not ExternalId:
+            return super().save_formset(request, form, formset, change)
+        title = form.instance
+        for inline_form in formset.forms:
+            data = getattr(inline_form, "cleaned_data", None) or {}
+            old = inline_form.instance if inline_form.instance.pk else None
+            if not data or not inline_form.has_changed() and not data.get("DELETE"):
+                continue
+            try:
+                if old is not None and (data.get("DELETE") or old.provider != data.get("provider")):
+                    provider_services.title_unlink_provider(actor=request.user, title=title, provider=old.provider)
+                if not data.get("DELETE"):
+                    provider_services.title_link_provider(
+                        actor=request.user, title=title, provider=data["provider"], external_id=data["external_id"]
+                    )
+            except ServiceError as exc:
+                messages.error(request, f"{data.get('provider')}:{data.get('external_id')}: {exc.detail}")
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    @admin.action(description=_("Refresh metadata from the provider"))
+    def refresh_from_provider(self, request, queryset):
+        done = 0
+        for title in queryset[:50]:
+            try:
+                provider_services.title_refresh_from_provider(actor=request.user, title=title)
+            except ServiceError as exc:
+                self.message_user(request, f"{title}: {exc.detail}", messages.WARNING)
+            else:
+                done += 1
+        self.message_user(request, _("%(n)d titles refreshed.") % {"n": done}, messages.SUCCESS)

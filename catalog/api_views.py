@@ -58,7 +58,7 @@ class TitleListCreate(APIView):
         params = request.query_params
         queryset = selectors.title_list(
             type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
-        )
+        ).prefetch_related("external_ids")
         self._type, self._search = params.get("type"), params.get("search")
         # The same for every caller (see TITLE_LIST_CACHE_SECONDS).
         scope = title_list_scope(self._type)

@@ -107,6 +107,15 @@ def title_update(*, actor, title: Title, **fields: Any) -> Title:
 def title_set_cover(*, actor, title: Title, upload) -> Title:
     catalog_permission_check(user=actor, action="change")
     ratelimit.check("image-upload-user", f"user:{actor.pk}")  # decoding costs memory and CPU
+    return title_cover_store(title=title, upload=upload)
+
+
+@transaction.atomic
+def title_cover_store(*, title: Title, upload) -> Title:
+    """Re-encode ``upload`` and make it the title's cover, through the cover
+    field's storage; the replaced file goes once the change has committed.
+    No permission check: the caller is a curator's door (title_set_cover)
+    or the system (a provider's cover, catalog.provider_services)."""
     content = reencode_image(upload, field="cover", max_side=COVER_MAX_SIDE)
     old = title.cover.name if title.cover else ""
     title.cover.save(content.name, content, save=False)

@@ -31,6 +31,7 @@ from .covers import placeholder_svg
 from .forms import CoverForm, TitleForm
 from .models import TitleType
 from .permissions import can_curate
+from .provider_views import provider_block
 from .title_page import title_with_mine
 
 # The reviews and walks of a title page are dropped by every write of theirs;
@@ -73,7 +74,12 @@ def titles(request):
     # page around it shows who is signed in.
     scope = title_list_scope(type_)
     html = cached_html(scope, request, results, timeout=cache.TITLE_LIST_CACHE_SECONDS)
-    return render(request, "catalog/titles.html", {**context, "results": html})
+    # Few local titles for a search: offer the provider's (never cached here; its own answers are).
+    block = ""
+    if context["search"]:
+        local = selectors.title_count(type=type_, search=search, queryset=queryset)
+        block = provider_block(request, type_=type_, search=context["search"], local_count=local)
+    return render(request, "catalog/titles.html", {**context, "results": html, "provider_block": block})
 
 
 def title_page_context(request, title, walk, review, *, review_form=None) -> dict:
@@ -125,6 +131,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         "review_form": review_form,
         "states": WalkState.choices,
         "activity": html,
+        "external_ids": list(title.external_ids.all()),
         "can_change": can_curate(request.user, "change"),
         "can_delete": can_curate(request.user, "delete"),
     }

@@ -407,8 +407,55 @@ RATE_LIMITS = {
     "link-secret-user": (20, 10 * 60),
     # Failed staff activations, across all e-mails and codes.
     "staff-activate-ip": (30, 60 * 60),
+    # Searches sent to a metadata provider (per person, or per address when
+    # signed out), and titles a person adds from one.
+    "provider-search": (30, 60),
+    "provider-add-user": (30, 60 * 60),
     # Avatars and covers uploaded per person: each is decoded and re-encoded.
     "image-upload-user": (20, 10 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
     "error-mail-site": (ERROR_MAIL_MAX_PER_HOUR, 60 * 60),
 }
+
+# --- Metadata providers and object storage (catalog/providers/) ----------------------------
+# A provider without credentials is absent. Each base URL can be overridden
+# (a proxy, or a local fake in tests); a provider's image URL is also the one
+# host its covers may be downloaded from.
+TMDB_API_KEY = env.str("TMDB_API_KEY", default="")  # a v3 API key, or a v4 read-access token (a JWT)
+TMDB_API_URL = env.str("TMDB_API_URL", default="https://api.themoviedb.org/3").rstrip("/")
+TMDB_IMAGE_URL = env.str("TMDB_IMAGE_URL", default="https://image.tmdb.org/t/p/w500").rstrip("/")
+IGDB_CLIENT_ID = env.str("IGDB_CLIENT_ID", default="")
+IGDB_CLIENT_SECRET = env.str("IGDB_CLIENT_SECRET", default="")
+IGDB_API_URL = env.str("IGDB_API_URL", default="https://api.igdb.com/v4").rstrip("/")
+IGDB_TOKEN_URL = env.str("IGDB_TOKEN_URL", default="https://id.twitch.tv/oauth2/token")
+IGDB_IMAGE_URL = env.str("IGDB_IMAGE_URL", default="https://images.igdb.com/igdb/image/upload").rstrip("/")
+ANILIST_ENABLED = env.bool("ANILIST_ENABLED", default=True)
+ANILIST_API_URL = env.str("ANILIST_API_URL", default="https://graphql.anilist.co").rstrip("/")
+ANILIST_IMAGE_URL = env.str("ANILIST_IMAGE_URL", default="https://s4.anilist.co/file/anilistcdn").rstrip("/")
+# Per request: seconds to connect and to read; retries of a 429 or 5xx (or a
+# timeout), waiting as the provider's Retry-After says up to the cap.
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=5.0)
+PROVIDER_RETRIES = env.int("PROVIDER_RETRIES", default=2)
+PROVIDER_RETRY_AFTER_MAX_SECONDS = env.float("PROVIDER_RETRY_AFTER_MAX_SECONDS", default=5.0)
+PROVIDER_COVER_MAX_BYTES = env.int("PROVIDER_COVER_MAX_BYTES", default=5 * 1024 * 1024)
+# Covers and avatars go through Django's storage API; with a bucket set they
+# live in S3-compatible object storage (django-storages), shared by every web node.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            # Covers are public images with random names: plain URLs, no signatures.
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="") or None,
+            "file_overwrite": False,
+        },
+    }
+# httpx logs every request URL at INFO, and TMDB's v3 key rides in the query string.
+LOGGING["loggers"]["httpx"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}

