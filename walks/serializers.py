@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.serializers import PublicUserSerializer
 from catalog.serializers import StrictIntegerField, TitleBriefSerializer
 
-from .models import Walk, WalkState
+from .models import Walk, WalkState, WatchlistEntry
 
 
 class WalkSerializer(serializers.ModelSerializer):
@@ -42,3 +42,16 @@ class WalkInSerializer(serializers.Serializer):
 
 class WalkPatchSerializer(serializers.Serializer):
     state = serializers.CharField(help_text=STATE_HELP)
+
+
+class WatchlistEntrySerializer(serializers.ModelSerializer):
+    title = TitleBriefSerializer(read_only=True)
+
+    class Meta:
+        model = WatchlistEntry
+        fields = ["id", "title_id", "user_id", "added_at", "title"]
+        read_only_fields = fields
+
+
+class WatchlistInSerializer(serializers.Serializer):
+    title_id = StrictIntegerField()
