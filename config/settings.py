@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "linking",
     "gptprofile",
     "staff",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.reconcile_all_ratings",
         "schedule": crontab(minute=17),
     },
+    "resume-stale-imports": {
+        "task": "imports.tasks.resume_stale_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     "purge-profile-edit-tokens": {
         "task": "gptprofile.tasks.purge_profile_edit_tokens",
         "schedule": crontab(hour=3, minute=41),
@@ -343,3 +348,9 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# --- Imports (imports app): uploaded histories ---------------------------------------
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+LARGE_UPLOAD_PATHS = {"/api/v1/imports": IMPORT_MAX_UPLOAD_BYTES + 262_144, "/imports/": IMPORT_MAX_UPLOAD_BYTES + 262_144}

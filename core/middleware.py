@@ -97,6 +97,11 @@ class ApiRequestMiddleware:
             return error_response(request, status=400, code="bad_content_length", detail=_("Invalid Content-Length."))
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if multipart else MAX_JSON_BODY
+        if multipart:
+            # A few doors take larger files (imported histories); they cap them again themselves.
+            for prefix, larger in getattr(settings, "LARGE_UPLOAD_PATHS", {}).items():
+                if request.path_info.startswith(prefix):
+                    limit = larger
         if length > limit:
             return error_response(
                 request,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.selectors import title_for_write
-from core.cache import bump
+from core.cache import bump, bump_existing
 from core.errors import Conflict, NotFound
 
 from .cache import title_walks_scope, user_walks_scope, user_watchlist_scope
@@ -105,7 +105,7 @@ def walks_bulk_upsert(*, user, states: dict[int, str], overwrite: bool = False) 
     WatchlistEntry.objects.filter(user=user, title_id__in=list(states)).delete()
     touched = [tid for tid, what in outcome.items() if what != "kept"]
     scopes = (user_walks_scope(user.pk), user_watchlist_scope(user.pk), *(title_walks_scope(t) for t in touched))
-    transaction.on_commit(lambda: bump(*scopes))
+    transaction.on_commit(lambda: bump_existing(*scopes))
     return outcome
 
 
@@ -115,7 +115,7 @@ def walks_delete_all_for_user(*, user) -> int:
     title_ids = list(Walk.objects.filter(user=user).values_list("title_id", flat=True))
     deleted, _ = Walk.objects.filter(user=user).delete()
     scopes = (user_walks_scope(user.pk), *(title_walks_scope(t) for t in title_ids))
-    transaction.on_commit(lambda: bump(*scopes))
+    transaction.on_commit(lambda: bump_existing(*scopes))
     return deleted
 
 
@@ -171,3 +171,26 @@ def watchlist_delete_all_for_user(*, user) -> int:
     deleted, _ = WatchlistEntry.objects.filter(user=user).delete()
     _watchlist_changed(user_id=user.pk)
     return deleted
+
+
+@transaction.atomic
+def walks_move_to_title(*, source_id: int, target_id: int) -> int:
+    """A title merge: walks and watchlist entries of ``source`` move to
+    ``target``; a person who has both keeps the one of ``target``. Returns
+    how many walks moved."""
+    users = set(Walk.objects.filter(title_id=source_id).values_list("user_id", flat=True))
+    have = set(Walk.objects.filter(title_id=target_id).values_list("user_id", flat=True))
+    moved = Walk.objects.filter(title_id=source_id).exclude(user_id__in=have).update(title_id=target_id)
+    Walk.objects.filter(title_id=source_id).delete()
+    wanted = set(WatchlistEntry.objects.filter(title_id=source_id).values_list("user_id", flat=True))
+    blocked = have | users | set(WatchlistEntry.objects.filter(title_id=target_id).values_list("user_id", flat=True))
+    WatchlistEntry.objects.filter(title_id=source_id).exclude(user_id__in=blocked).update(title_id=target_id)
+    WatchlistEntry.objects.filter(title_id=source_id).delete()
+    scopes = (
+        title_walks_scope(source_id),
+        title_walks_scope(target_id),
+        *(user_walks_scope(u) for u in users),
+        *(user_watchlist_scope(u) for u in wanted),
+    )
+    transaction.on_commit(lambda: bump_existing(*scopes))
+    return moved
