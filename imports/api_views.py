@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -67,3 +68,78 @@ def report_response(job) -> StreamingHttpResponse:
     response = StreamingHttpResponse(selectors.job_report_csv(job=job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="walks-import-{job.pk}-report.csv"'
     return response
+
+
+def export_response(*, user, fmt: str) -> StreamingHttpResponse:
+    """The person's data in ``fmt`` (json, zip or letterboxd), streamed."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from core.errors import Invalid
+
+    from .exports import EXPORTS
+
+    if fmt not in EXPORTS:
+        message = _("Choose a format: %(f)s.") % {"f": ", ".join(EXPORTS)}
+        raise Invalid(message, code="invalid_format", errors={"format": [message]})
+    services.exports_per_user().check(str(user.pk))
+    produce, content_type, ext = EXPORTS[fmt]
+    response = StreamingHttpResponse(produce(user=user), content_type=content_type)
+    stem = "walks-letterboxd" if fmt == "letterboxd" else "walks-export"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{timezone.now():%Y-%m-%d}.{ext}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _FormatIsOurs(DefaultContentNegotiation):
+    """``?format=`` names the export's format here, not a DRF renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class Export(APIView):
+    content_negotiation_class = _FormatIsOurs
+
+    @extend_schema(
+        summary="Everything you have, as JSON, a ZIP of CSVs, or a Letterboxd-importable CSV of your films",
+        parameters=[OpenApiParameter("format", str, enum=["json", "zip", "letterboxd"])],
+        responses={
+            (200, "application/json"): OpenApiResponse(description="The Walks export (importable as source walks)"),
+            (200, "application/zip"): OpenApiResponse(description="profile, walks, reviews, watchlist as CSV"),
+        },
+    )
+    def get(self, request):
+        return export_response(user=request.user, fmt=request.query_params.get("format") or "json")
+
+
+class AccountDeleteInSerializer(serializers.Serializer):
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=256)
+    code = serializers.CharField(required=False, allow_blank=True, max_length=16)
+
+
+class AccountDelete(APIView):
+    @extend_schema(
+        summary="Delete your account and all your data, confirmed by your password (or the e-mailed code)",
+        request=AccountDeleteInSerializer,
+        responses={204: None},
+    )
+    def delete(self, request):
+        incoming = AccountDeleteInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.account_delete(user=request.user, **incoming.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountDeleteCode(APIView):
+    @extend_schema(
+        summary="E-mail a code that confirms deleting an account without a usable password",
+        request=None,
+        responses={202: None},
+    )
+    def post(self, request):
+        from accounts.services import account_delete_code_send
+        from core.ratelimit import client_ip
+
+        account_delete_code_send(user=request.user, ip=client_ip(request))
+        return Response(status=status.HTTP_202_ACCEPTED)

@@ -29,3 +29,20 @@ class ConfirmForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        required=False,
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("The code from the e-mail"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    confirm = forms.BooleanField(label=_("I understand that this cannot be undone."), required=True)

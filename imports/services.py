@@ -16,6 +16,7 @@ a worker that dies mid-way resumes from its last committed batch.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -25,14 +26,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.services import account_delete_verify, user_delete
 from catalog.models import Title
 from catalog.permissions import catalog_permission_check
 from catalog.services import title_absorb_catalog, titles_create_imported
 from core import broker
 from core.errors import Conflict, Invalid, NotFound, ServiceError
 from core.ratelimit import Limit
-from reviews.services import reviews_bulk_upsert, reviews_move_to_title
-from walks.services import walks_bulk_upsert, walks_move_to_title, watchlist_bulk_add
+from linking.services import group_leave
+from reviews.services import reviews_bulk_upsert, reviews_delete_all_for_user, reviews_move_to_title
+from walks.services import (
+    walks_bulk_upsert,
+    walks_delete_all_for_user,
+    walks_move_to_title,
+    watchlist_bulk_add,
+    watchlist_delete_all_for_user,
+)
 
 from .matching import create_key, match_rows
 from .models import ACTIVE, Held, ImportJob, ImportRow, Mode, Plan, Source, Status
@@ -51,6 +60,11 @@ MAX_ATTEMPTS = 3
 def uploads_per_user() -> Limit:
     # Parsing and planning a large file costs seconds; a person needs a few.
     return Limit("import-upload", 20, 3600)
+
+
+def exports_per_user() -> Limit:
+    # An export reads the whole history; a few an hour is plenty.
+    return Limit("export", 20, 3600)
 
 
 def _clean_choice(value: str | None, choices, *, field: str, default: str) -> str:
@@ -353,3 +367,29 @@ def title_merge(*, actor, source: Title, target: Title) -> Title:
     reviews_move_to_title(source_id=source.pk, target_id=target.pk)
     title_absorb_catalog(actor=actor, source=source, target=target)
     return target
+
+
+# --- Leaving the site ----------------------------------------------------------------------
+
+
+def account_delete(*, user, password: str | None = None, code: str | None = None) -> None:
+    """Delete the account and everything personal, once confirmed by the
+    password (or the e-mailed code of an account without one).
+
+    Each app deletes its own data through its own service: the reviews
+    (the titles' ratings recomputed), the walks, the watchlist, the imports,
+    the place in a linked group (the others are told); then accounts
+    deletes the profile, avatar file, tokens, sessions, codes and the user
+    (link secrets and profile-edit tokens go with the row) and sends a last
+    e-mail.
+    """
+    account_delete_verify(user=user, password=password, code=code)
+    if user.group_uuid:
+        with contextlib.suppress(ServiceError):  # alone in the group already
+            group_leave(user=user)
+    with transaction.atomic():
+        reviews_delete_all_for_user(user=user)
+        walks_delete_all_for_user(user=user)
+        watchlist_delete_all_for_user(user=user)
+        ImportJob.objects.filter(user=user).delete()
+        user_delete(user=user)

@@ -12,7 +12,7 @@ from core.forms import add_service_error
 
 from . import selectors, services
 from .api_views import report_response
-from .forms import ConfirmForm, ImportForm
+from .forms import AccountDeleteForm, ConfirmForm, ImportForm
 from .models import Plan
 
 
@@ -82,3 +82,53 @@ def import_cancel(request, pk: int):
 @require_GET
 def import_report(request, pk: int):
     return report_response(selectors.user_job(user=request.user, job_id=pk))
+
+
+# --- Settings → Your data ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def export(request):
+    from .api_views import export_response
+
+    try:
+        return export_response(user=request.user, fmt=request.GET.get("format") or "json")
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect("/settings/#your-data")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    """The confirmation step: the password (or an e-mailed code), and a tick."""
+    from django.contrib.auth import logout
+
+    from accounts.services import account_delete_code_send
+    from core.ratelimit import client_ip
+
+    has_password = request.user.has_usable_password()
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("send_code") and not has_password:
+        try:
+            account_delete_code_send(user=request.user, ip=client_ip(request))
+        except ServiceError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("We sent a code to %(email)s.") % {"email": request.user.email})
+        return redirect("imports:account_delete")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_delete(
+                user=request.user, password=form.cleaned_data["password"], code=form.cleaned_data["code"]
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            logout(request)
+            messages.success(request, _("Your account and all your data have been deleted. Goodbye."))
+            return redirect("home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "imports/account_delete.html", {"form": form, "has_password": has_password}, status=status)
