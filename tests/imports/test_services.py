@@ -238,3 +238,20 @@ def test_merge_needs_a_curator():
     keep, dup = TitleFactory.create_batch(2)
     with pytest.raises(Forbidden):
         services.title_merge(actor=UserFactory(), source=dup, target=keep)
+
+
+def test_admin_merge_action(client):
+    curator = UserFactory(is_staff=True, is_superuser=True)
+    keep = TitleFactory(name="Amélie", type="film", release_year=2001)
+    dup = TitleFactory(name="Amelie", type="film", release_year=2001)
+    WalkFactory(title=dup)
+    client.force_login(curator)
+    url = "/admin/catalog/title/"
+    page = client.post(url, {"action": "merge_titles", "_selected_action": [keep.pk, dup.pk]})
+    assert page.status_code == 200 and b"Choose the title to keep" in page.content
+    done = client.post(
+        url, {"action": "merge_titles", "_selected_action": [keep.pk, dup.pk], "keep": keep.pk, "confirm": "1"}
+    )
+    assert done.status_code == 302
+    assert not Title.objects.filter(pk=dup.pk).exists() and Walk.objects.get().title_id == keep.pk
+    assert client.get(url + "?origin=").status_code == 200
