@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -45,7 +46,7 @@ def test_upload_preview_progress_done(screen, request, transactional_db, monkeyp
     assert Walk.objects.filter(user=person).count() == 2
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the report (CSV)").click()
-    assert "Fullmetal Alchemist" in open(download.value.path(), encoding="utf-8-sig").read()
+    assert "Fullmetal Alchemist" in Path(download.value.path()).read_text(encoding="utf-8-sig")
 
 
 def test_the_progress_bar_follows_the_job_without_a_reload(page, transactional_db):
