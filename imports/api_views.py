@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -57,7 +58,11 @@ class ImportConfirm(APIView):
 class ImportReport(APIView):
     @extend_schema(
         summary="The per-row report of an import (CSV)",
-        responses={(200, "text/csv"): OpenApiResponse(description="line,name,year,type,plan,reason,title_id,outcome")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="line,name,year,type,plan,reason,title_id,outcome"
+            )
+        },
     )
     def get(self, request, pk: int):
         job = selectors.user_job(user=request.user, job_id=pk)
@@ -105,8 +110,13 @@ class Export(APIView):
         summary="Everything you have, as JSON, a ZIP of CSVs, or a Letterboxd-importable CSV of your films",
         parameters=[OpenApiParameter("format", str, enum=["json", "zip", "letterboxd"])],
         responses={
-            (200, "application/json"): OpenApiResponse(description="The Walks export (importable as source walks)"),
-            (200, "application/zip"): OpenApiResponse(description="profile, walks, reviews, watchlist as CSV"),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The Walks export (importable as source walks)"
+            ),
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="profile, walks, reviews, watchlist as CSV"
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="format=letterboxd: the films"),
         },
     )
     def get(self, request):
