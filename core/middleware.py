@@ -99,9 +99,7 @@ class ApiRequestMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if multipart else MAX_JSON_BODY
         if multipart:
             # A few doors take larger files (imported histories); they cap them again themselves.
-            for prefix, larger in getattr(settings, "LARGE_UPLOAD_PATHS", {}).items():
-                if request.path_info.startswith(prefix):
-                    limit = larger
+            limit = getattr(settings, "LARGE_UPLOAD_PATHS", {}).get(request.path_info, limit)
         if length > limit:
             return error_response(
                 request,
