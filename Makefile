@@ -68,3 +68,6 @@ chaos: $(VENV)/.installed
 
 clean:
 	rm -rf var/cache var/mail
+
+bench-imports: $(VENV)/.installed  ## 10,000 imported rows: time and queries per batch (SQLite, or DATABASE_URL)
+	$(PY) bench/imports.py

@@ -208,6 +208,11 @@ class MeView(APIView):
         services.profile_update(user=request.user, **data)
         return Response(_me(request.user))
 
+    # Deleting the account spans the apps above accounts: imports orchestrates it.
+    from imports.api_views import AccountDelete as _AccountDelete
+
+    delete = _AccountDelete.delete
+
 
 class AvatarView(APIView):
     parser_classes = [MultiPartParser, FormParser]

@@ -31,7 +31,7 @@ from django.core.cache import cache
 
 from core.secrets import equals, hash_code, new_code
 
-PURPOSES = ("signup", "restore", "change")
+PURPOSES = ("signup", "restore", "change", "delete")
 
 
 def code_ttl() -> int:

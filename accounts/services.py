@@ -615,3 +615,61 @@ def profile_avatar_remove(*, user: User) -> Profile:
             transaction.on_commit(lambda: storage.delete(old))
     user.profile = profile
     return profile
+
+
+# --- Leaving: deleting an account -----------------------------------------------------
+# The account's own part. Walks, reviews, the watchlist, imports and the
+# linked group belong to apps above this one: imports.services.account_delete
+# deletes them through their own services first, then calls user_delete.
+
+
+def account_delete_code_send(*, user: User, ip: str) -> None:
+    """For an account without a usable password (made by the staff bot and
+    never activated, for instance): e-mail a code that confirms the deletion."""
+    _code_send_guard(email=user.email, ip=ip)
+    _code_mail(
+        purpose="delete",
+        subject=user.email,
+        email=user.email,
+        template="accounts/account_delete_code",
+        context={"email": user.email, "username": user.username},
+        locale=user.locale,
+        with_code=True,
+    )
+
+
+def account_delete_verify(*, user: User, password: str | None = None, code: str | None = None) -> None:
+    """The confirmation of a deletion: the password, or the e-mailed code when
+    the account has no usable password. Limited like sign-in failures."""
+    if user.has_usable_password():
+        if not password:
+            message = _("Enter your password to confirm.")
+            raise Invalid(message, code="password_required", errors={"password": [message]})
+        _password_verify(user=user, password=password, field="password")
+        return
+    checked = codes.code_check(purpose="delete", subject=user.email, code=str(code or ""))
+    if checked is None or not codes.code_consume(checked):
+        raise _code_invalid()
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account with its profile and avatar file, its refresh
+    tokens (outstanding and blacklisted), its browser sessions and pending
+    e-mail codes, and send a last e-mail. Access tokens die with the row:
+    authentication finds no user."""
+    email, locale, username, pk = user.email, user.locale, user.username, user.pk
+    profile = Profile.objects.filter(user=user).first()
+    avatar = profile.avatar.name if profile and profile.avatar else ""
+    storage = profile.avatar.storage if profile else None
+    user_end_sessions(user=user)
+    OutstandingToken.objects.filter(user=user).delete()  # their blacklist rows go with them
+    for purpose in ("signup", "restore", "delete"):
+        codes.code_discard(purpose=purpose, subject=email)
+    user.delete()
+    if avatar and storage is not None:
+        transaction.on_commit(lambda: storage.delete(avatar))
+    send_notice(
+        template="accounts/account_deleted", to=email, context={"email": email, "username": username}, locale=locale
+    )
+    logger.info("user #%s deleted their account", pk)

@@ -74,10 +74,10 @@ class ExternalIdInline(admin.TabularInline):
 class TitleAdmin(admin.ModelAdmin):
     form = TitleAdminForm
     inlines = [ExternalIdInline]
-    actions = ["refresh_from_provider"]
-    list_display = ["thumb", "name", "type", "release_year", "rating_display", "rating_count", "updated_at"]
+    actions = ["refresh_from_provider", "merge_titles"]
+    list_display = ["thumb", "name", "type", "release_year", "rating_display", "rating_count", "origin", "updated_at"]
     list_display_links = ["thumb", "name"]
-    list_filter = ["type", DecadeFilter]
+    list_filter = ["type", DecadeFilter, "origin"]
     search_fields = ["name"]
     readonly_fields = ["cover_preview", "rating", "rating_count", "origin", "created_at", "updated_at"]
     fieldsets = [
@@ -167,3 +167,46 @@ class TitleAdmin(admin.ModelAdmin):
             else:
                 done += 1
         self.message_user(request, _("%(n)d titles refreshed.") % {"n": done}, messages.SUCCESS)
+
+    # --- Merging duplicates (an import creates a title for a row that matched
+    # nothing; a curator merges it into the title it duplicates) -----------------
+    @admin.action(description=_("Merge the selected titles into one"), permissions=["delete"])
+    def merge_titles(self, request, queryset):
+        """An intermediate page: pick the title to keep; the others are merged
+        into it (walks, reviews and watchlist entries move, ratings are
+        recomputed, external ids move, the duplicates are deleted)."""
+        from django.contrib import messages
+        from django.template.response import TemplateResponse
+
+        from imports.services import title_merge
+
+        titles = list(queryset.order_by("pk"))
+        if len(titles) < 2:
+            self.message_user(request, _("Select at least two titles to merge."), messages.WARNING)
+            return None
+        if len({t.type for t in titles}) > 1:
+            self.message_user(request, _("Only titles of the same type can be merged."), messages.ERROR)
+            return None
+        keep_id = request.POST.get("keep")
+        if request.POST.get("confirm") and keep_id:
+            target = next((t for t in titles if str(t.pk) == keep_id), None)
+            if target is not None:
+                try:
+                    for source in titles:
+                        if source.pk != target.pk:
+                            title_merge(actor=request.user, source=source, target=target)
+                except ServiceError as exc:
+                    self.message_user(request, str(exc.detail), messages.ERROR)
+                    return None
+                self.message_user(
+                    request, _("Merged %(n)d titles into “%(t)s”.") % {"n": len(titles) - 1, "t": target.name}
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge titles"),
+            "titles": titles,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/title/merge.html", context)

@@ -23,7 +23,7 @@ from reviews.forms import ReviewForm
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
 from walks.cache import title_walks_scope
 from walks.models import WalkState
-from walks.selectors import title_walks
+from walks.selectors import title_walks, watchlist_has
 
 from . import cache, selectors, services
 from .cache import title_list_scope, title_scope
@@ -94,6 +94,11 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         initial = {"rating": review.rating, "text": review.text} if review else {"rating": 75}
         review_form = ReviewForm(initial=initial)
 
+    # The watchlist toggle beside the walk selector (a title not started yet).
+    on_watchlist = bool(
+        request.user.is_authenticated and walk is None and watchlist_has(user_id=request.user.pk, title_id=title.pk)
+    )
+
     def activity() -> str:
         """The title's reviews and walks: the same for everyone who asks for
         the same page of them, so cached until one of them changes."""
@@ -127,6 +132,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
     return {
         "title": title,
         "walk": walk,
+        "on_watchlist": on_watchlist,
         "review": review,
         "review_form": review_form,
         "states": WalkState.choices,

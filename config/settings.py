@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "linking",
     "gptprofile",
     "staff",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.reconcile_all_ratings",
         "schedule": crontab(minute=17),
     },
+    "resume-stale-imports": {
+        "task": "imports.tasks.resume_stale_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     "purge-profile-edit-tokens": {
         "task": "gptprofile.tasks.purge_profile_edit_tokens",
         "schedule": crontab(hour=3, minute=41),
@@ -411,6 +416,10 @@ RATE_LIMITS = {
     # signed out), and titles a person adds from one.
     "provider-search": (30, 60),
     "provider-add-user": (30, 60 * 60),
+    # Histories imported and exported per person: parsing and planning a large
+    # file costs seconds, an export reads the whole history; a few an hour is plenty.
+    "import-upload-user": (20, 60 * 60),
+    "export-user": (20, 60 * 60),
     # Avatars and covers uploaded per person: each is decoded and re-encoded.
     "image-upload-user": (20, 10 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
@@ -459,3 +468,12 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 # httpx logs every request URL at INFO, and TMDB's v3 key rides in the query string.
 LOGGING["loggers"]["httpx"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+
+# --- Imports (imports app): uploaded histories ---------------------------------------
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+LARGE_UPLOAD_PATHS = {
+    "/api/v1/imports": IMPORT_MAX_UPLOAD_BYTES + 262_144,
+    "/imports/": IMPORT_MAX_UPLOAD_BYTES + 262_144,
+}

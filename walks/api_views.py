@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -11,16 +12,19 @@ from catalog.models import TitleType
 from catalog.selectors import title_get
 from core.api import parse
 from core.cache import cached_json
+from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
-from .cache import user_walks_scope
+from .cache import user_walks_scope, user_watchlist_scope
 from .models import WalkState
 from .serializers import (
     WalkIn,
     WalkPatchIn,
     WalkWithTitleOut,
     WalkWithUserOut,
+    WatchlistEntryOut,
+    WatchlistIn,
 )
 
 # A user's lists are computed again as soon as one of their walks changes;
@@ -103,3 +107,51 @@ class TitleWalks(APIView):
         queryset = selectors.title_walks(title_id=pk, state=request.query_params.get("state"))
         title_get(pk=pk)
         return paginated_response(request, queryset, WalkWithUserOut)
+
+
+class WatchlistAdd(APIView):
+    @extend_schema(
+        summary="Put a title on your watchlist: 201 when added, 200 when it already was",
+        request=WatchlistIn,
+        responses={200: WatchlistEntryOut, 201: WatchlistEntryOut},
+    )
+    def post(self, request):
+        incoming = WatchlistIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        entry, created = services.watchlist_add(user=request.user, **incoming.validated_data)
+        entry = selectors.user_watchlist(user_id=request.user.pk).get(pk=entry.pk)
+        return Response(
+            WatchlistEntryOut(entry, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class WatchlistRemove(APIView):
+    @extend_schema(summary="Take a title off your watchlist", responses={204: None})
+    def delete(self, request, title_id: int):
+        if not services.watchlist_remove(user=request.user, title_id=title_id):
+            raise NotFound(_("This title is not on your watchlist."), code="watchlist_entry_not_found")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserWatchlist(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        summary="A user's watchlist, newest first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=WatchlistEntryOut(many=True),
+    )
+    def get(self, request, pk: int):
+        queryset = selectors.user_watchlist(user_id=pk, type=request.query_params.get("type"))
+
+        def page() -> dict:
+            public_user(pk=pk)
+            return paginated_response(request, queryset, WatchlistEntryOut).data
+
+        scopes = (user_watchlist_scope(pk), user_scope(pk))
+        return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)

@@ -6,4 +6,5 @@ app_name = "walks"
 urlpatterns = [
     path("u/<id:pk>/", views.profile, name="profile"),
     path("titles/<id:pk>/walk/", views.title_walk, name="title_walk"),
+    path("titles/<id:pk>/watchlist/", views.title_watchlist, name="title_watchlist"),
 ]
