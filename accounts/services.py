@@ -21,7 +21,7 @@ from importlib import import_module
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, authenticate, password_validation
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, password_validation
 from django.contrib.auth import login as django_login
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -273,18 +273,25 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
     return user
 
 
-def user_authenticate(*, email: str, password: str, ip: str) -> User:
+def user_authenticate(*, email: str, password: str, ip: str | None) -> User:
     """Check e-mail and password, with failures limited per account and per IP.
 
-    Unknown e-mail, wrong password and inactive account get the same 401
-    (``invalid_credentials``); over a limit, 429.
+    Every sign-in door comes here: the site's page, the API's token endpoint
+    and, through ``accounts.backends.EmailBackend``, Django's own (the admin's
+    login). Unknown e-mail, wrong password and inactive account get the same
+    401 (``invalid_credentials``); over a limit, 429. ``ip`` None (a call with
+    no request, e.g. ``Client.login``) is limited per account only.
     """
+    from .backends import credentials_check
+
     email = normalize_email(email)
-    ratelimit.guard("signin-ip", ip)
+    if ip is not None:
+        ratelimit.guard("signin-ip", ip)
     ratelimit.guard("signin-account", email)
-    user = authenticate(None, email=email, password=password)
+    user = credentials_check(email=email, password=password)
     if user is None:
-        ratelimit.hit("signin-ip", ip)
+        if ip is not None:
+            ratelimit.hit("signin-ip", ip)
         ratelimit.hit("signin-account", email)
         raise NotAuthenticated(_("Wrong e-mail or password."), code="invalid_credentials")
     return user
