@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from accounts.services import password_set, user_deactivate
 from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid
 from core.i18n import is_supported_locale
+from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
@@ -31,10 +33,17 @@ ACTIVATION_CODE_LIFETIME = timedelta(days=7)
 
 @dataclass(frozen=True)
 class IssuedCode:
-    """A code as shown to the person once: ``ABCD-EFGH-JK``. Never stored."""
+    """A code as shown to the person once: ``ABCD-EFGH-JK``. Never stored.
 
-    code: str
+    ``code`` is None when it was e-mailed to the employee instead of being
+    handed to the caller (see :func:`staff_user_issue`)."""
+
+    code: str | None
     expires_at: datetime
+
+    @property
+    def emailed(self) -> bool:
+        return self.code is None
 
 
 # --- Staff records ---------------------------------------------------------------------
@@ -178,15 +187,55 @@ def _code_issue(user: User) -> IssuedCode:
     return IssuedCode(code=code_display(code), expires_at=row.expires_at)
 
 
+def _privileged(user: User) -> bool:
+    """Rights beyond an employee's: what a takeover would be after."""
+    return bool(user.is_staff or user.is_superuser or user.groups.exists() or user.user_permissions.exists())
+
+
+def _refuse_privileged(user: User, by_user: User | None) -> None:
+    """Only a superuser (a person) touches an account with rights; never the bot."""
+    if _privileged(user) and not (by_user is not None and by_user.is_active and by_user.is_superuser):
+        raise Forbidden(
+            _(
+                "This account has administrative rights (staff or superuser status, groups or permissions): "
+                "only a superuser can deactivate it or issue it a code, in the admin."
+            ),
+            code="privileged_account",
+        )
+
+
+def _ever_activated(user: User) -> bool:
+    """Whether the account was ever someone's: a password set, a sign-in, a used code.
+    Caller checks before clearing the password."""
+    return (
+        user.has_usable_password()
+        or user.last_auth_at is not None
+        or ActivationCode.objects.filter(user=user, used_at__isnull=False).exists()
+    )
+
+
+def activation_url() -> str:
+    return f"{settings.SITE_URL}/activate/"
+
+
 @transaction.atomic
-def staff_user_issue(*, staff: Staff) -> tuple[Staff, IssuedCode, bool]:
+def staff_user_issue(
+    *, staff: Staff, by_user: User | None = None, reveal_to_admin: bool = False
+) -> tuple[Staff, IssuedCode, bool]:
     """Create the staff member's user, or give a user still waiting for
     activation a new code (the old one stops working). Returns the staff
     record, the code and whether the user was created.
 
-    A deactivated user gets a new code too, and its password is cleared: it
-    is onboarded again. An active user gets 409 ``already_active``: a code
-    would let whoever holds it set the password of a working account.
+    ``by_user`` is the person asking (None: a machine, the bot's service
+    token). A deactivated user gets a new code too, and its password is
+    cleared: it is onboarded again. An account that was ever activated was
+    someone's: its code is e-mailed to the employee (``IssuedCode.code`` is
+    None) unless a person in the Django admin (``reveal_to_admin``) asks, so
+    whoever holds the bot's token cannot choose that account's password.
+    An account with rights (staff, superuser, groups, permissions) is
+    refused (403 ``privileged_account``) unless ``by_user`` is a superuser.
+    An active user gets 409 ``already_active``: a code would let whoever
+    holds it set the password of a working account.
     """
     staff = Staff.objects.select_for_update(of=("self",)).select_related("position", "user").get(pk=staff.pk)
     if not staff.position.has_erp_access:
@@ -195,18 +244,35 @@ def staff_user_issue(*, staff: Staff) -> tuple[Staff, IssuedCode, bool]:
         issued = _user_create(staff)
         return staff, issued, True
     user = staff.user
+    _refuse_privileged(user, by_user)
     if user.is_active:
         raise Conflict(
             _("This staff member's account is already active; they sign in with their password."),
             code="already_active",
         )
+    to_mailbox = _ever_activated(user) and not (reveal_to_admin and by_user is not None)
     if user.has_usable_password():
         user.set_unusable_password()
         user.save(update_fields=["password"])
     if staff.deactivated_at is not None:
         staff.deactivated_at = None
         staff.save(update_fields=["deactivated_at"])
-    return staff, _code_issue(user), False
+    issued = _code_issue(user)
+    if to_mailbox:
+        # Queued when this commits; a refused queue raises from the commit (503), and the bot retries.
+        send_required(
+            template="staff/staff_activation_code",
+            to=user.email,
+            context={
+                "email": user.email,
+                "code": issued.code,
+                "url": activation_url(),
+                "days": ACTIVATION_CODE_LIFETIME.days,
+            },
+            locale=user.locale,
+        )
+        issued = IssuedCode(code=None, expires_at=issued.expires_at)
+    return staff, issued, False
 
 
 def staff_activate(*, email: str, activation_code: str, password: str, ip: str, locale: str | None = None) -> User:
@@ -315,17 +381,21 @@ def _activate(*, user: User, code: ActivationCode, password: str, locale: str | 
 
 
 @transaction.atomic
-def staff_deactivate(*, staff: Staff) -> Staff:
+def staff_deactivate(*, staff: Staff, by_user: User | None = None) -> Staff:
     """Turn the staff member's user off: no sign-in, no API access, no pending code.
 
     Access tokens stop working at once (the JWT authentication refuses
     inactive users), refresh tokens are blacklisted and browser sessions are
-    deleted, so nothing comes back if the user is activated again.
+    deleted, so nothing comes back if the user is activated again. ``by_user``
+    is the person asking (None: the bot); an account with rights needs a
+    superuser (403 ``privileged_account``). The employee is told by e-mail.
     """
     staff = Staff.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
     if staff.user is None:
         raise Conflict(_("This staff member has no user to deactivate."), code="no_user")
     user = staff.user
+    _refuse_privileged(user, by_user)
+    was_active = user.is_active
     user_deactivate(user=user)
     if staff.deactivated_at is None:
         staff.deactivated_at = timezone.now()
@@ -333,4 +403,8 @@ def staff_deactivate(*, staff: Staff) -> Staff:
     ActivationCode.objects.filter(user=user, used_at__isnull=True, retired_at__isnull=True).update(
         retired_at=timezone.now()
     )
+    if was_active:
+        send_notice(
+            template="staff/staff_deactivated", to=user.email, context={"email": user.email}, locale=user.locale
+        )
     return staff
