@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import import_module
@@ -23,6 +24,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, password_validation
 from django.contrib.auth import login as django_login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -31,8 +33,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from core import ratelimit
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
@@ -42,6 +46,7 @@ from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from . import codes
+from .cache import token_family_revoked_key
 from .models import (
     BIO_MAX_LENGTH,
     LINK_MAX_LENGTH,
@@ -60,6 +65,8 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 AVATAR_SIDE = 512
 # JWT claim binding a token to the password it was issued under (see token_pair_issue).
 PASSWORD_CLAIM = "pwv"
+# JWT claim naming the refresh-token family a pair belongs to (see token_pair_issue).
+FAMILY_CLAIM = "fam"
 
 
 class TokenPair(TypedDict):
@@ -313,12 +320,52 @@ def token_password_claim_matches(*, token, user: User) -> bool:
     return claim is None or equals(str(claim), token_password_claim(user))
 
 
-def token_pair_issue(*, user: User) -> TokenPair:
-    """A fresh access + refresh pair; ``access_expires_at`` is the access token's own ``exp``."""
-    refresh = RefreshToken.for_user(user)
+def token_pair_issue(*, user: User, family: str | None = None) -> TokenPair:
+    """A fresh access + refresh pair; ``access_expires_at`` is the access token's own ``exp``.
+
+    Both carry the refresh-token family (``fam``): a sign-in starts one, each
+    rotation stays in it. The refresh token's ``jti`` is ``<family>.<random>``
+    so the family's rows in OutstandingToken can be found without a table of
+    our own (see :func:`token_family_end`).
+    """
+    family = family or uuid.uuid4().hex
+    refresh = RefreshToken()
+    refresh[jwt_settings.USER_ID_CLAIM] = str(getattr(user, jwt_settings.USER_ID_FIELD))
+    refresh[jwt_settings.JTI_CLAIM] = f"{family}.{uuid.uuid4().hex}"
+    refresh[FAMILY_CLAIM] = family
     refresh[PASSWORD_CLAIM] = token_password_claim(user)
+    OutstandingToken.objects.create(
+        user=user,
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        token=str(refresh),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh), "access_expires_at": int(access["exp"])}
+
+
+def token_family_revoked(family: str | None) -> bool:
+    """Whether access tokens of ``family`` were signed out (one cache read per API call)."""
+    return bool(family) and bool(cache.get(token_family_revoked_key(str(family))))
+
+
+def token_family_end(*, user: User, family: str | None, reuse: bool) -> None:
+    """End a refresh-token family: every refresh token of it is blacklisted and
+    its access tokens are refused until they expire (a mark in the cache, kept
+    for the access lifetime). A token minted before families existed has
+    none: on reuse, every refresh token of the user goes instead."""
+    if family:
+        alive = OutstandingToken.objects.filter(user=user, jti__startswith=f"{family}.").exclude(
+            blacklistedtoken__isnull=False
+        )
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in alive], ignore_conflicts=True)
+        lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+        cache.set(token_family_revoked_key(family), 1, timeout=lifetime + 60)
+    elif reuse:
+        user_revoke_refresh_tokens(user=user)
+    if reuse:
+        logger.warning("refresh token reused: token family of user #%s revoked", user.pk)
 
 
 def _refresh_invalid() -> NotAuthenticated:
@@ -327,9 +374,17 @@ def _refresh_invalid() -> NotAuthenticated:
     )
 
 
+class _RefreshTokenAnyState(RefreshToken):
+    """A refresh token checked for signature, type and expiry but not for the
+    blacklist: the caller tells a first use from a reuse (which it punishes)."""
+
+    def verify(self) -> None:
+        Token.verify(self)
+
+
 def _refresh_load(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     try:
-        token = RefreshToken(raw)
+        token = _RefreshTokenAnyState(raw)
     except TokenError as exc:
         raise _refresh_invalid() from exc
     outstanding = (
@@ -340,25 +395,33 @@ def _refresh_load(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     return token, outstanding
 
 
-@transaction.atomic
 def token_pair_refresh(*, refresh: str) -> TokenPair:
-    """Rotate: blacklist ``refresh`` and issue a new pair. A refresh token
-    works once; a second use (or a race of two) gets 401 ``token_invalid``."""
+    """Rotate: blacklist ``refresh`` and issue a new pair in its family. A
+    refresh token works once. A second use is reuse, the sign of a stolen
+    token (or of a client that lost a reply): the whole family ends, so the
+    thief's and the owner's tokens stop alike, and the owner signs in again.
+    Either way 401 ``token_invalid``."""
     token, outstanding = _refresh_load(refresh)
     user = outstanding.user
     if not user.is_active or not token_password_claim_matches(token=token, user=user):
         raise _refresh_invalid()
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if not created:
-        raise _refresh_invalid()
-    return token_pair_issue(user=user)
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        if created:
+            return token_pair_issue(user=user, family=token.get(FAMILY_CLAIM))
+    with transaction.atomic():  # committed before the 401
+        token_family_end(user=user, family=token.get(FAMILY_CLAIM), reuse=True)
+    raise _refresh_invalid()
 
 
-@transaction.atomic
 def token_refresh_revoke(*, refresh: str) -> None:
-    """Sign out an API client: its refresh token stops working."""
-    _token, outstanding = _refresh_load(refresh)
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    """Sign out an API client: its refresh token stops working, and so do the
+    access tokens of its family (at once, not after their 15 minutes). An
+    already used refresh token is reuse (see :func:`token_pair_refresh`)."""
+    token, outstanding = _refresh_load(refresh)
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        token_family_end(user=outstanding.user, family=token.get(FAMILY_CLAIM), reuse=not created)
     if not created:
         raise _refresh_invalid()
 
