@@ -32,13 +32,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from core import ratelimit
+from core import broker, ratelimit
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
@@ -195,10 +196,30 @@ def signup_code_send(*, email: str, ip: str, locale: str) -> None:
 
 
 def password_restore_request(*, email: str, ip: str) -> None:
-    """Step 1 of a password restore: a code for an existing active account,
-    nothing at all for an unknown address. Limits apply the same to both."""
+    """Step 1 of a password restore. The request does the same work for every
+    address: the limits, then one queued task with the address; the task
+    (:func:`password_restore_send`) looks the account up and sends a code or
+    nothing. Whether an account exists never changes the request's time or
+    queries. 503 ``email_unavailable`` when the queue refuses the task."""
+    from . import tasks
+
     email = normalize_email(email)
     _code_send_guard(email=email, ip=ip)
+
+    def enqueue() -> None:
+        try:
+            broker.enqueue(tasks.password_restore_send, kwargs={"email": email})
+        except (broker.BrokerUnavailable, BrokerError, OSError) as exc:
+            logger.error("could not queue a password restore: %s", exc)
+            codes.send_mark_release(email)
+            raise Unavailable() from exc
+
+    transaction.on_commit(enqueue, robust=False)
+
+
+def password_restore_send(*, email: str) -> None:
+    """The worker's half of a restore request: a code for an existing active
+    account, nothing at all for an unknown address."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
         return
