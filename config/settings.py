@@ -415,6 +415,10 @@ RATE_LIMITS = {
     "link-secret-user": (20, 10 * 60),
     # Failed staff activations, across all e-mails and codes.
     "staff-activate-ip": (30, 60 * 60),
+    # Wrong activation codes for one e-mail: from one address, and from all of them
+    # (these, not a per-code counter, stop guessing; nobody can kill someone's code).
+    "staff-activate-pair": (5, 60 * 60),
+    "staff-activate-address": (20, 60 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
     "error-mail-site": (ERROR_MAIL_MAX_PER_HOUR, 60 * 60),
 }

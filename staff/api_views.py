@@ -145,7 +145,7 @@ class Activate(APIView):
             200: TokenPairOut,
             400: OpenApiResponse(description="`code_malformed`, `invalid_code`, `password_invalid`"),
             403: OpenApiResponse(description="`no_erp_access`"),
-            410: OpenApiResponse(description="`code_expired`, `code_used`, `code_replaced`, `code_attempts_exceeded`"),
+            410: OpenApiResponse(description="`code_expired`, `code_used`, `code_replaced`"),
             429: ERROR,
         },
         description="Activate a staff user with the code from the bot and set the first password.",

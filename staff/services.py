@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import password_set, user_deactivate
@@ -23,7 +22,7 @@ from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
-from .models import ACTIVATION_CODE_MAX_ATTEMPTS, ActivationCode, Position, Staff
+from .models import ActivationCode, Position, Staff
 from .validators import normalize_full_name, normalize_phone, normalize_staff_email
 
 logger = logging.getLogger(__name__)
@@ -280,15 +279,29 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
 
     Errors, each with its own ``code``:
 
-    - 400 ``code_malformed``: not 10 symbols of the code alphabet (no try used);
-    - 400 ``invalid_code``: unknown e-mail or wrong code (one try of the code used);
-    - 410 ``code_expired``, ``code_used``, ``code_replaced`` (a newer one exists),
-      ``code_attempts_exceeded`` (5 wrong tries: the code is dead);
+    - 400 ``code_malformed``: not 10 symbols of the code alphabet;
+    - 400 ``invalid_code``: unknown e-mail or wrong code, one answer whatever
+      the account's state (pending, active, none);
+    - 410 ``code_expired``, ``code_used``, ``code_replaced`` (a newer one
+      exists): only for the right pair of e-mail and code, which only its
+      holder knows;
     - 400 ``password_invalid`` with ``errors.password`` (the code is not used up);
     - 403 ``no_erp_access`` when the position lost its access meanwhile;
-    - 429 ``rate_limited``: too many failures from this address.
+    - 429 ``rate_limited``: too many wrong tries from this address, for this
+      e-mail from this address, or for this e-mail from everywhere.
+
+    Wrong tries are limited, not the code: with 30^10 possible codes and at
+    most ``staff-activate-address`` wrong tries per e-mail per hour, guessing
+    is hopeless over the code's 7 days, so a counter that killed the code
+    after 5 tries only let anyone who knew the e-mail destroy it. The code
+    row still counts them (the admin sees them); an outsider at the limits
+    delays the employee by one window at most and never ends the code.
     """
+    email = normalize_email(str(email or ""))
+    pair = f"{email}|{ip}"
     ratelimit.guard("staff-activate-ip", ip)
+    ratelimit.guard("staff-activate-pair", pair)
+    ratelimit.guard("staff-activate-address", email)
     compact = code_normalize(activation_code)
     if compact is None:
         ratelimit.hit("staff-activate-ip", ip)
@@ -300,9 +313,9 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
 
     error = None
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email=normalize_email(str(email or ""))).first()
+        user = User.objects.select_for_update().filter(email=email).first()
         if user is None:
-            error = _wrong_code(None)
+            error = _wrong_code()
         else:
             digest = code_hash(compact, user_id=user.pk)
             live = (
@@ -310,12 +323,7 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
                 .filter(user=user, used_at__isnull=True, retired_at__isnull=True)
                 .first()
             )
-            if live is not None and live.attempts >= ACTIVATION_CODE_MAX_ATTEMPTS:
-                error = Gone(
-                    _("Too many wrong tries: this code no longer works. Ask for a new one."),
-                    code="code_attempts_exceeded",
-                )
-            elif live is not None and equals(live.code_hash, digest):
+            if live is not None and equals(live.code_hash, digest):
                 if live.expires_at <= timezone.now():
                     error = Gone(_("This activation code has expired. Ask for a new one."), code="code_expired")
                 else:
@@ -323,29 +331,24 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
                     return user
             else:
                 error = _stale_or_wrong(user=user, digest=digest, live=live)
-    # Outside the transaction: the counted try above is committed.
+    # Outside the transaction: the recorded try above is committed.
+    if error.code == "invalid_code":
+        ratelimit.hit("staff-activate-pair", pair)
+        ratelimit.hit("staff-activate-address", email)
     ratelimit.hit("staff-activate-ip", ip)
     raise error
 
 
-def _wrong_code(live: ActivationCode | None) -> Invalid:
-    if live is None:
-        message = _("The e-mail or the activation code is wrong.")
-    else:
-        left = ACTIVATION_CODE_MAX_ATTEMPTS - live.attempts
-        if left > 0:
-            message = ngettext(
-                "The e-mail or the activation code is wrong. %(n)d try left.",
-                "The e-mail or the activation code is wrong. %(n)d tries left.",
-                left,
-            ) % {"n": left}
-        else:
-            message = _("The activation code is wrong and that was the last try. Ask for a new code.")
-    return Invalid(message, code="invalid_code", errors={"activation_code": [_("Wrong code.")]})
+def _wrong_code() -> Invalid:
+    return Invalid(
+        _("The e-mail or the activation code is wrong."),
+        code="invalid_code",
+        errors={"activation_code": [_("Wrong code.")]},
+    )
 
 
 def _stale_or_wrong(*, user: User, digest: str, live: ActivationCode | None):
-    """The code is not the live one: an old code, or a wrong guess (counted)."""
+    """The code is not the live one: an old code, or a wrong guess (recorded)."""
     old = ActivationCode.objects.filter(user=user, code_hash=digest).order_by("-created_at").first()
     if old is not None and old.used_at is not None:
         return Gone(_("This activation code has already been used. Sign in with your password."), code="code_used")
@@ -357,7 +360,7 @@ def _stale_or_wrong(*, user: User, digest: str, live: ActivationCode | None):
     if live is not None:
         live.attempts += 1
         live.save(update_fields=["attempts"])
-    return _wrong_code(live)
+    return _wrong_code()
 
 
 def _activate(*, user: User, code: ActivationCode, password: str, locale: str | None) -> None:

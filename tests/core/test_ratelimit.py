@@ -24,6 +24,8 @@ def test_the_table_keeps_the_numbers_of_every_limited_place():
         "link-offer-pair": (5, 86400),
         "link-secret-user": (20, 600),
         "staff-activate-ip": (30, 3600),
+        "staff-activate-pair": (5, 3600),
+        "staff-activate-address": (20, 3600),
         "error-mail-site": (django_settings.ERROR_MAIL_MAX_PER_HOUR, 3600),
     }
 
