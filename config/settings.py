@@ -405,6 +405,9 @@ RATE_LIMITS = {
     # its token's limit is generous; one person's mailbox gets a few per quarter hour.
     "gpt-init-token": (120, 60 * 60),
     "gpt-init-user": (3, 15 * 60),
+    # "Not found" lookups of one ChatGPT user (or conversation; the token when it names
+    # neither), apart from the sends above: probing addresses stops here, for that caller only.
+    "gpt-init-miss-caller": (10, 60 * 60),
     # The profile-edit page and its load/save API.
     "gpt-edit-ip": (60, 10 * 60),
     # Link offers e-mail someone else: no mail cannon, no probing for accounts.

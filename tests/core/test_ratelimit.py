@@ -18,6 +18,7 @@ def test_the_table_keeps_the_numbers_of_every_limited_place():
         "code-send-address": (10, 3600),
         "gpt-init-token": (120, 3600),
         "gpt-init-user": (3, 900),
+        "gpt-init-miss-caller": (10, 3600),
         "gpt-edit-ip": (60, 600),
         "link-offer-user": (10, 3600),
         "link-offer-ip": (30, 3600),
