@@ -8,3 +8,9 @@ USER_CACHE_SECONDS = 60
 def user_scope(user_id) -> str:
     """A user and their profile, and whatever is derived from these rows alone."""
     return f"accounts:user:{user_id}"
+
+
+def token_family_revoked_key(family: str) -> str:
+    """Set while the access tokens of a signed-out (or reused) refresh-token
+    family may still be unexpired; JWT authentication refuses them."""
+    return f"accounts:jwt-family-revoked:{family}"

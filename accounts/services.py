@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, authenticate, password_validation
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, password_validation
 from django.contrib.auth import login as django_login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -30,11 +32,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from core import ratelimit
+from core import broker, ratelimit
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
@@ -42,6 +47,7 @@ from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from . import codes
+from .cache import token_family_revoked_key
 from .models import (
     BIO_MAX_LENGTH,
     LINK_MAX_LENGTH,
@@ -60,6 +66,8 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 AVATAR_SIDE = 512
 # JWT claim binding a token to the password it was issued under (see token_pair_issue).
 PASSWORD_CLAIM = "pwv"
+# JWT claim naming the refresh-token family a pair belongs to (see token_pair_issue).
+FAMILY_CLAIM = "fam"
 
 
 class TokenPair(TypedDict):
@@ -188,10 +196,30 @@ def signup_code_send(*, email: str, ip: str, locale: str) -> None:
 
 
 def password_restore_request(*, email: str, ip: str) -> None:
-    """Step 1 of a password restore: a code for an existing active account,
-    nothing at all for an unknown address. Limits apply the same to both."""
+    """Step 1 of a password restore. The request does the same work for every
+    address: the limits, then one queued task with the address; the task
+    (:func:`password_restore_send`) looks the account up and sends a code or
+    nothing. Whether an account exists never changes the request's time or
+    queries. 503 ``email_unavailable`` when the queue refuses the task."""
+    from . import tasks
+
     email = normalize_email(email)
     _code_send_guard(email=email, ip=ip)
+
+    def enqueue() -> None:
+        try:
+            broker.enqueue(tasks.password_restore_send, kwargs={"email": email})
+        except (broker.BrokerUnavailable, BrokerError, OSError) as exc:
+            logger.error("could not queue a password restore: %s", exc)
+            codes.send_mark_release(email)
+            raise Unavailable() from exc
+
+    transaction.on_commit(enqueue, robust=False)
+
+
+def password_restore_send(*, email: str) -> None:
+    """The worker's half of a restore request: a code for an existing active
+    account, nothing at all for an unknown address."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
         return
@@ -273,18 +301,25 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
     return user
 
 
-def user_authenticate(*, email: str, password: str, ip: str) -> User:
+def user_authenticate(*, email: str, password: str, ip: str | None) -> User:
     """Check e-mail and password, with failures limited per account and per IP.
 
-    Unknown e-mail, wrong password and inactive account get the same 401
-    (``invalid_credentials``); over a limit, 429.
+    Every sign-in door comes here: the site's page, the API's token endpoint
+    and, through ``accounts.backends.EmailBackend``, Django's own (the admin's
+    login). Unknown e-mail, wrong password and inactive account get the same
+    401 (``invalid_credentials``); over a limit, 429. ``ip`` None (a call with
+    no request, e.g. ``Client.login``) is limited per account only.
     """
+    from .backends import credentials_check
+
     email = normalize_email(email)
-    ratelimit.guard("signin-ip", ip)
+    if ip is not None:
+        ratelimit.guard("signin-ip", ip)
     ratelimit.guard("signin-account", email)
-    user = authenticate(None, email=email, password=password)
+    user = credentials_check(email=email, password=password)
     if user is None:
-        ratelimit.hit("signin-ip", ip)
+        if ip is not None:
+            ratelimit.hit("signin-ip", ip)
         ratelimit.hit("signin-account", email)
         raise NotAuthenticated(_("Wrong e-mail or password."), code="invalid_credentials")
     return user
@@ -306,12 +341,52 @@ def token_password_claim_matches(*, token, user: User) -> bool:
     return claim is None or equals(str(claim), token_password_claim(user))
 
 
-def token_pair_issue(*, user: User) -> TokenPair:
-    """A fresh access + refresh pair; ``access_expires_at`` is the access token's own ``exp``."""
-    refresh = RefreshToken.for_user(user)
+def token_pair_issue(*, user: User, family: str | None = None) -> TokenPair:
+    """A fresh access + refresh pair; ``access_expires_at`` is the access token's own ``exp``.
+
+    Both carry the refresh-token family (``fam``): a sign-in starts one, each
+    rotation stays in it. The refresh token's ``jti`` is ``<family>.<random>``
+    so the family's rows in OutstandingToken can be found without a table of
+    our own (see :func:`token_family_end`).
+    """
+    family = family or uuid.uuid4().hex
+    refresh = RefreshToken()
+    refresh[jwt_settings.USER_ID_CLAIM] = str(getattr(user, jwt_settings.USER_ID_FIELD))
+    refresh[jwt_settings.JTI_CLAIM] = f"{family}.{uuid.uuid4().hex}"
+    refresh[FAMILY_CLAIM] = family
     refresh[PASSWORD_CLAIM] = token_password_claim(user)
+    OutstandingToken.objects.create(
+        user=user,
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        token=str(refresh),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh), "access_expires_at": int(access["exp"])}
+
+
+def token_family_revoked(family: str | None) -> bool:
+    """Whether access tokens of ``family`` were signed out (one cache read per API call)."""
+    return bool(family) and bool(cache.get(token_family_revoked_key(str(family))))
+
+
+def token_family_end(*, user: User, family: str | None, reuse: bool) -> None:
+    """End a refresh-token family: every refresh token of it is blacklisted and
+    its access tokens are refused until they expire (a mark in the cache, kept
+    for the access lifetime). A token minted before families existed has
+    none: on reuse, every refresh token of the user goes instead."""
+    if family:
+        alive = OutstandingToken.objects.filter(user=user, jti__startswith=f"{family}.").exclude(
+            blacklistedtoken__isnull=False
+        )
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in alive], ignore_conflicts=True)
+        lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+        cache.set(token_family_revoked_key(family), 1, timeout=lifetime + 60)
+    elif reuse:
+        user_revoke_refresh_tokens(user=user)
+    if reuse:
+        logger.warning("refresh token reused: token family of user #%s revoked", user.pk)
 
 
 def _refresh_invalid() -> NotAuthenticated:
@@ -320,9 +395,17 @@ def _refresh_invalid() -> NotAuthenticated:
     )
 
 
+class _RefreshTokenAnyState(RefreshToken):
+    """A refresh token checked for signature, type and expiry but not for the
+    blacklist: the caller tells a first use from a reuse (which it punishes)."""
+
+    def verify(self) -> None:
+        Token.verify(self)
+
+
 def _refresh_load(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     try:
-        token = RefreshToken(raw)
+        token = _RefreshTokenAnyState(raw)
     except TokenError as exc:
         raise _refresh_invalid() from exc
     outstanding = (
@@ -333,25 +416,33 @@ def _refresh_load(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     return token, outstanding
 
 
-@transaction.atomic
 def token_pair_refresh(*, refresh: str) -> TokenPair:
-    """Rotate: blacklist ``refresh`` and issue a new pair. A refresh token
-    works once; a second use (or a race of two) gets 401 ``token_invalid``."""
+    """Rotate: blacklist ``refresh`` and issue a new pair in its family. A
+    refresh token works once. A second use is reuse, the sign of a stolen
+    token (or of a client that lost a reply): the whole family ends, so the
+    thief's and the owner's tokens stop alike, and the owner signs in again.
+    Either way 401 ``token_invalid``."""
     token, outstanding = _refresh_load(refresh)
     user = outstanding.user
     if not user.is_active or not token_password_claim_matches(token=token, user=user):
         raise _refresh_invalid()
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if not created:
-        raise _refresh_invalid()
-    return token_pair_issue(user=user)
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        if created:
+            return token_pair_issue(user=user, family=token.get(FAMILY_CLAIM))
+    with transaction.atomic():  # committed before the 401
+        token_family_end(user=user, family=token.get(FAMILY_CLAIM), reuse=True)
+    raise _refresh_invalid()
 
 
-@transaction.atomic
 def token_refresh_revoke(*, refresh: str) -> None:
-    """Sign out an API client: its refresh token stops working."""
-    _token, outstanding = _refresh_load(refresh)
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    """Sign out an API client: its refresh token stops working, and so do the
+    access tokens of its family (at once, not after their 15 minutes). An
+    already used refresh token is reuse (see :func:`token_pair_refresh`)."""
+    token, outstanding = _refresh_load(refresh)
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        token_family_end(user=outstanding.user, family=token.get(FAMILY_CLAIM), reuse=not created)
     if not created:
         raise _refresh_invalid()
 

@@ -9,6 +9,7 @@ PostgreSQL, Redis and a real Celery worker.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -190,6 +191,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies in front (IPs or CIDRs). Only from these peers is
+# X-Forwarded-For believed (core.ratelimit.client_ip); none by default.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_exc}") from None
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -402,6 +411,9 @@ RATE_LIMITS = {
     # its token's limit is generous; one person's mailbox gets a few per quarter hour.
     "gpt-init-token": (120, 60 * 60),
     "gpt-init-user": (3, 15 * 60),
+    # "Not found" lookups of one ChatGPT user (or conversation; the token when it names
+    # neither), apart from the sends above: probing addresses stops here, for that caller only.
+    "gpt-init-miss-caller": (10, 60 * 60),
     # The profile-edit page and its load/save API.
     "gpt-edit-ip": (60, 10 * 60),
     # Link offers e-mail someone else: no mail cannon, no probing for accounts.
@@ -412,6 +424,10 @@ RATE_LIMITS = {
     "link-secret-user": (20, 10 * 60),
     # Failed staff activations, across all e-mails and codes.
     "staff-activate-ip": (30, 60 * 60),
+    # Wrong activation codes for one e-mail: from one address, and from all of them
+    # (these, not a per-code counter, stop guessing; nobody can kill someone's code).
+    "staff-activate-pair": (5, 60 * 60),
+    "staff-activate-address": (20, 60 * 60),
     # Searches sent to a metadata provider (per person, or per address when
     # signed out), and titles a person adds from one.
     "provider-search": (30, 60),

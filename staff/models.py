@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EMAIL_MAX_LENGTH
 
-ACTIVATION_CODE_MAX_ATTEMPTS = 5
-
 
 class Position(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -156,7 +154,6 @@ class ActivationCodeQuerySet(models.QuerySet):
             used_at__isnull=True,
             retired_at__isnull=True,
             expires_at__gt=timezone.now(),
-            attempts__lt=ACTIVATION_CODE_MAX_ATTEMPTS,
         )
 
 
