@@ -31,3 +31,16 @@ def public_user(*, pk: int) -> User:
     if user is None:
         raise NotFound(_("No such user."), code="user_not_found")
     return user
+
+
+def user_by_handle(*, handle: str) -> User:
+    """The active user whose username is ``handle`` (any case); 404 otherwise."""
+    user = (
+        User.objects.filter(profile__username__iexact=handle, is_active=True)
+        .select_related("profile")
+        .only("id", "is_active", "profile__user_id", "profile__username", "profile__avatar")
+        .first()
+    )
+    if user is None:
+        raise NotFound(_("No such user."), code="user_not_found")
+    return user

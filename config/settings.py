@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "linking",
     "gptprofile",
     "staff",
+    "stats",
 ]
 
 MIDDLEWARE = [
