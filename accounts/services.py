@@ -40,7 +40,7 @@ from core.ratelimit import Limit
 from core.secrets import equals
 
 from . import codes
-from .models import USERNAME_MAX_LENGTH, Profile, User, normalize_email
+from .models import USERNAME_MAX_LENGTH, Profile, User, UsernameHistory, normalize_email
 
 logger = logging.getLogger(__name__)
 
@@ -561,13 +561,21 @@ def profile_update(
     bio: str | None = None,
     links: list[str] | None = None,
     locale: str | None = None,
+    is_private: bool | None = None,
 ) -> Profile:
-    """Change what is given (None = leave as is)."""
+    """Change what is given (None = leave as is). A changed username is kept
+    in the person's former usernames, so their old profile URLs redirect."""
     profile = Profile.objects.select_for_update().get(user=user)
     profile_fields, user_fields = [], []
     if username is not None and username.strip() != profile.username:
+        former = profile.username
         profile.username = username_clean(username, user=user)
         profile_fields.append("username")
+        if former.lower() != profile.username.lower():
+            UsernameHistory.objects.create(user=user, username=former)
+    if is_private is not None:
+        profile.is_private = bool(is_private)
+        profile_fields.append("is_private")
     if bio is not None:
         if len(bio) > 1000:
             message = _("At most %(max)d characters.") % {"max": 1000}

@@ -4,6 +4,6 @@ from . import views
 
 app_name = "walks"
 urlpatterns = [
-    path("u/<id:pk>/", views.profile, name="profile"),
+    path("u/<str:username>/", views.profile, name="profile"),
     path("titles/<id:pk>/walk/", views.title_walk, name="title_walk"),
 ]
