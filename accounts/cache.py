@@ -8,3 +8,9 @@ USER_CACHE_SECONDS = 60
 def user_scope(user_id) -> str:
     """A user and their profile, and whatever is derived from these rows alone."""
     return f"accounts:user:{user_id}"
+
+
+def privacy_scope() -> str:
+    """Someone made their profile private or public: lists of many people
+    (a title's reviews and walks) show them differently."""
+    return "accounts:privacy"

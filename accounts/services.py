@@ -33,6 +33,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.cache import bump
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.images import reencode_image
 from core.mail import send_later
@@ -40,6 +41,7 @@ from core.ratelimit import Limit
 from core.secrets import equals
 
 from . import codes
+from .cache import privacy_scope
 from .models import USERNAME_MAX_LENGTH, Profile, User, UsernameHistory, normalize_email
 
 logger = logging.getLogger(__name__)
@@ -573,9 +575,11 @@ def profile_update(
         profile_fields.append("username")
         if former.lower() != profile.username.lower():
             UsernameHistory.objects.create(user=user, username=former)
-    if is_private is not None:
+    if is_private is not None and bool(is_private) != profile.is_private:
         profile.is_private = bool(is_private)
         profile_fields.append("is_private")
+        # Lists of many people (a title's reviews and walks) show them differently now.
+        transaction.on_commit(lambda: bump(privacy_scope()))
     if bio is not None:
         if len(bio) > 1000:
             message = _("At most %(max)d characters.") % {"max": 1000}

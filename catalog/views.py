@@ -13,6 +13,7 @@ from django.utils.translation import override as translation_override
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.cache import privacy_scope
 from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error
@@ -115,7 +116,8 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
             request=request,
         )
 
-    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk))
+    # And the privacy scope: a person going private disappears from it at once.
+    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk), privacy_scope())
     html = cached_html(scopes, request, activity, timeout=ACTIVITY_CACHE_SECONDS)
     return {
         "title": title,

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gptprofile",
     "staff",
     "stats",
+    "social",
 ]
 
 MIDDLEWARE = [

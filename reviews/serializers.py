@@ -24,11 +24,25 @@ class ReviewWithTitleSerializer(ReviewSerializer):
 
 
 class ReviewWithUserSerializer(ReviewSerializer):
-    user = PublicUserSerializer(read_only=True)
+    """A title's review. A private person's rating counts, but who they are and
+    what they wrote are not shown: ``by_private_member`` true, ``user``,
+    ``user_id`` null and ``text`` empty."""
+
+    user = PublicUserSerializer(read_only=True, allow_null=True)
+    by_private_member = serializers.SerializerMethodField()
 
     class Meta(ReviewSerializer.Meta):
-        fields = [*ReviewSerializer.Meta.fields, "user"]
+        fields = [*ReviewSerializer.Meta.fields, "user", "by_private_member"]
         read_only_fields = fields
+
+    def get_by_private_member(self, review) -> bool:
+        return review.user.profile.is_private
+
+    def to_representation(self, review):
+        data = super().to_representation(review)
+        if data["by_private_member"]:
+            data.update(user=None, user_id=None, text="")
+        return data
 
 
 RATING_HELP = f"A whole number from {RATING_MIN} to {RATING_MAX}"

@@ -8,12 +8,9 @@ from rest_framework.views import APIView
 
 from accounts.selectors import public_user
 from core.errors import NotFound
+from social.selectors import visible_or_403
 
 from . import selectors
-
-
-def visible_or_403(viewer, person) -> None:
-    """Privacy comes with the social app (see social.selectors.can_see)."""
 
 
 class UserStats(APIView):

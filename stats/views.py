@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import user_by_handle
 from catalog.models import TitleType
 from catalog.templatetags.catalog_tags import type_plural
+from social.selectors import visible_or_403
 from walks.models import WalkState
 
 from . import cards, charts, selectors
@@ -21,10 +22,6 @@ def person_or_redirect(handle: str):
     """The person a URL names, and whether the URL should move to their current username."""
     person = user_by_handle(handle=handle)
     return person, person.profile.username != handle
-
-
-def visible_or_403(viewer, person) -> None:
-    """Privacy comes with the social app (see social.selectors.can_see)."""
 
 
 STATE_KEYS = {
@@ -159,5 +156,6 @@ def year_card(request, username: str, yyyy: str):
     visible_or_403(request.user, person)
     png = cards.year_card_png(person=person, year=year)
     response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "public, max-age=600"
+    # A private person's card is for the people they approve: no shared caches.
+    response["Cache-Control"] = f"{'private' if person.profile.is_private else 'public'}, max-age=600"
     return response

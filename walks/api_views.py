@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.cache import user_scope
-from accounts.selectors import public_user
+from accounts.user_cache import cached_user
 from catalog.models import TitleType
 from catalog.selectors import title_get
 from core.cache import cached_json
+from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
+from social.selectors import visible_or_403
 
 from . import selectors, services
 from .cache import user_walks_scope
@@ -25,6 +28,14 @@ from .serializers import (
 # A user's lists are computed again as soon as one of their walks changes;
 # what they embed from the titles (a rating, a name) may lag this long.
 LIST_CACHE_SECONDS = 60
+
+
+def _person(pk: int):
+    """The person of a list, from the user cache (a private or blocked list is a 403)."""
+    person = cached_user(pk)
+    if person is None or not person.is_active:
+        raise NotFound(_("No such user."), code="user_not_found")
+    return person
 
 
 class WalkCreate(APIView):
@@ -80,8 +91,11 @@ class UserWalks(APIView):
             user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
         )
 
+        # The person (their cached row: a deactivated account is a 404 at
+        # once) and whether the caller may see them (cached per caller).
+        visible_or_403(request.user, _person(pk))
+
         def page() -> dict:
-            public_user(pk=pk)
             return paginated_response(request, queryset, WalkWithTitleSerializer).data
 
         # Also the person's scope: a deactivated account's list is gone at once.

@@ -18,6 +18,7 @@ from core.errors import ServiceError
 from core.pagination import page_for
 from reviews.cache import user_reviews_scope
 from reviews.selectors import user_reviews
+from social.selectors import can_see
 
 from . import selectors, services
 from .cache import user_walks_scope
@@ -53,6 +54,8 @@ def profile(request, username: str):
     if person.profile.username != username:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(reverse("walks:profile", kwargs={"username": person.profile.username}) + query)
+    if not can_see(request.user, person):
+        return render(request, "social/private.html", {"person": person}, status=403)
     pk = person.pk
     state = selectors.clean_state(request.GET.get("state") or None, required=False)
     only_type = clean_type(request.GET.get("type") or None, required=False)
@@ -101,7 +104,7 @@ def profile(request, username: str):
     return render(
         request,
         "walks/profile.html",
-        {"body": mark_safe(page["html"]), "username": page["username"]},  # noqa: S308 - our own rendering
+        {"body": mark_safe(page["html"]), "username": page["username"], "person": person},  # noqa: S308 - our own rendering
     )
 
 

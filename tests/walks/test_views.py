@@ -76,8 +76,9 @@ def test_profile_query_count(member_client, django_assert_max_num_queries, n):
     Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
     Review.objects.bulk_create(Review(user=person, title=t, rating=70) for t in titles)
     # session, user, profile (layout); the person; counts by type; one shelf per type (4);
-    # reviews count + page
-    with django_assert_max_num_queries(12):
+    # reviews count + page; and, cached after this request: whether I may see them (a
+    # block?) and the follow panel (my follow and block, their followers and following)
+    with django_assert_max_num_queries(15):
         response = member_client.get(f"/u/{person.profile.username}/")
     assert response.status_code == 200
     # the same without the counts by type, which are cached now
