@@ -92,6 +92,8 @@ def test_screenshots_in_both_languages_and_themes(screen, request, transactional
     year = timezone.localdate().year
     size = "phone" if screen == "mobile_page" else "desktop"
     for lang in ("en", "ru"):
+        me.locale = lang  # a signed-in person's pages are in their own language
+        me.save(update_fields=["locale"])
         page.context.add_cookies([{"name": "django_language", "value": lang, "url": page.base}])
         for theme in ("light", "dark"):
             page.emulate_media(color_scheme=theme)
@@ -99,5 +101,6 @@ def test_screenshots_in_both_languages_and_themes(screen, request, transactional
                 page.goto(f"{page.base}{path}")
                 if name == "feed":
                     assert page.get_by_test_id("feed-item").count() > 0
+                assert page.locator("html").get_attribute("lang") == lang
                 page.screenshot(path=f"{SHOTS}/social-{name}-{lang}-{theme}-{size}.png", full_page=True)
     assert errors == []

@@ -74,3 +74,14 @@ def test_the_page_takes_the_same_queries_at_two_sizes(client, walks, django_asse
     # warm: only the person
     with django_assert_max_num_queries(1):
         assert client.get("/u/heavy/stats/").status_code == 200
+
+
+def test_chart_geometry_is_not_localised(client, mira):
+    """Russian writes 464,0 for 464.0: an SVG length must stay 464.0."""
+    import re
+
+    client.cookies["django_language"] = "ru"
+    html = client.get("/u/Mira/stats/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert not re.search(r'(x|y|width|height)="[0-9]+,[0-9]', html)
+    title_html = client.get(f"/titles/{mira.reviews.first().title_id}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert not re.search(r'(x|y|width|height)="[0-9]+,[0-9]', title_html)
