@@ -40,6 +40,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from core import broker, ratelimit
+from core.cache import bump
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
@@ -47,7 +48,7 @@ from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from . import codes
-from .cache import token_family_revoked_key
+from .cache import privacy_scope, token_family_revoked_key
 from .models import (
     BIO_MAX_LENGTH,
     LINK_MAX_LENGTH,
@@ -56,6 +57,7 @@ from .models import (
     USERNAME_MAX_LENGTH,
     Profile,
     User,
+    UsernameHistory,
     normalize_email,
 )
 
@@ -649,13 +651,23 @@ def profile_update(
     bio: str | None = None,
     links: list[str] | None = None,
     locale: str | None = None,
+    is_private: bool | None = None,
 ) -> Profile:
-    """Change what is given (None = leave as is)."""
+    """Change what is given (None = leave as is). A changed username is kept
+    in the person's former usernames, so their old profile URLs redirect."""
     profile = Profile.objects.select_for_update().get(user=user)
     profile_fields, user_fields = [], []
     if username is not None and username.strip() != profile.username:
+        former = profile.username
         profile.username = username_clean(username, user=user)
         profile_fields.append("username")
+        if former.lower() != profile.username.lower():
+            UsernameHistory.objects.create(user=user, username=former)
+    if is_private is not None and bool(is_private) != profile.is_private:
+        profile.is_private = bool(is_private)
+        profile_fields.append("is_private")
+        # Lists of many people (a title's reviews and walks) show them differently now.
+        transaction.on_commit(lambda: bump(privacy_scope()))
     if bio is not None:
         if len(bio) > BIO_MAX_LENGTH:
             message = _("At most %(max)d characters.") % {"max": BIO_MAX_LENGTH}

@@ -13,6 +13,7 @@ from django.utils.translation import override as translation_override
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.cache import privacy_scope
 from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error
@@ -20,7 +21,7 @@ from core.i18n import is_supported_locale
 from core.pagination import page_for
 from reviews.cache import title_reviews_scope
 from reviews.forms import ReviewForm
-from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
+from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_rating_histogram, title_reviews
 from walks.cache import title_walks_scope
 from walks.models import WalkState
 from walks.selectors import title_walks, watchlist_has
@@ -127,7 +128,8 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
             request=request,
         )
 
-    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk))
+    # And the privacy scope: a person going private disappears from it at once.
+    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk), privacy_scope())
     html = cached_html(scopes, request, activity, timeout=ACTIVITY_CACHE_SECONDS)
     return {
         "title": title,
@@ -138,9 +140,21 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         "states": WalkState.choices,
         "activity": html,
         "external_ids": list(title.external_ids.all()),
+        "histogram": _histogram(title_rating_histogram(title_id=title.pk)),
         "can_change": can_curate(request.user, "change"),
         "can_delete": can_curate(request.user, "delete"),
     }
+
+
+def _histogram(counts: list[int]) -> dict:
+    """The rating histogram's bars in a 100×40 box (reviews/_histogram.html)."""
+    peak = max(counts, default=0) or 1
+    bars = []
+    for i, n in enumerate(counts):
+        h = round(38 * n / peak, 1) if n else 0.6
+        label = f"{i * 10}–{i * 10 + 9 if i < 9 else 100}"
+        bars.append({"x": i * 10 + 0.7, "y": round(40 - h, 1), "h": h, "count": n, "label": label})
+    return {"bars": bars, "total": sum(counts)}
 
 
 @require_GET

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "gptprofile",
     "staff",
     "imports",
+    "stats",
+    "social",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.views import healthz, home
 
-APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "staff", "imports"]
+APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "staff", "imports", "stats", "social"]
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),

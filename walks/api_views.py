@@ -7,13 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.cache import user_scope
-from accounts.selectors import public_user
+from accounts.user_cache import cached_user
 from catalog.models import TitleType
 from catalog.selectors import title_get
 from core.api import parse
 from core.cache import cached_json
 from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
+from social.selectors import visible_or_403
 
 from . import selectors, services
 from .cache import user_walks_scope, user_watchlist_scope
@@ -30,6 +31,14 @@ from .serializers import (
 # A user's lists are computed again as soon as one of their walks changes;
 # what they embed from the titles (a rating, a name) may lag this long.
 LIST_CACHE_SECONDS = 60
+
+
+def _person(pk: int):
+    """The person of a list, from the user cache (a private or blocked list is a 403)."""
+    person = cached_user(pk)
+    if person is None or not person.is_active:
+        raise NotFound(_("No such user."), code="user_not_found")
+    return person
 
 
 class WalkCreate(APIView):
@@ -81,8 +90,11 @@ class UserWalks(APIView):
             user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
         )
 
+        # The person (their cached row: a deactivated account is a 404 at
+        # once) and whether the caller may see them (cached per caller).
+        visible_or_403(request.user, _person(pk))
+
         def page() -> dict:
-            public_user(pk=pk)
             return paginated_response(request, queryset, WalkWithTitleOut).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
@@ -149,8 +161,9 @@ class UserWatchlist(APIView):
     def get(self, request, pk: int):
         queryset = selectors.user_watchlist(user_id=pk, type=request.query_params.get("type"))
 
+        visible_or_403(request.user, _person(pk))  # a private person's watchlist is theirs and their followers'
+
         def page() -> dict:
-            public_user(pk=pk)
             return paginated_response(request, queryset, WatchlistEntryOut).data
 
         scopes = (user_watchlist_scope(pk), user_scope(pk))

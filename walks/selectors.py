@@ -57,9 +57,11 @@ def user_walk_counts(*, user_id: int, state: str | None = None) -> dict[str, int
 
 
 def title_walks(*, title_id: int, state: str | None = None) -> QuerySet[Walk]:
-    """A title's walks, newest update first, each with its person."""
+    """A title's walks, newest update first, each with its person; private
+    people's walks are theirs and their approved followers' only, so a
+    title's public list leaves them out."""
     state = clean_state(state, required=False)
-    qs = Walk.objects.filter(title_id=title_id)
+    qs = Walk.objects.filter(title_id=title_id, user__profile__is_private=False)
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("user__profile").only(*WALK_FIELDS, *USER_BRIEF).order_by("-updated_at", "-id")

@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.cache import user_scope
-from accounts.selectors import public_user
+from accounts.selectors import public_user, user_by_handle
 from catalog.models import TitleType
 from catalog.selectors import clean_type, title_cached
 from core.cache import cached, request_cache_key
@@ -17,6 +18,7 @@ from core.errors import ServiceError
 from core.pagination import page_for
 from reviews.cache import user_reviews_scope
 from reviews.selectors import user_reviews
+from social.selectors import can_see
 
 from . import selectors, services
 from .cache import user_walks_scope, user_watchlist_scope
@@ -61,8 +63,17 @@ def title_watchlist(request, pk: int):
 
 
 @require_GET
-def profile(request, pk: int):
-    """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
+def profile(request, username: str):
+    """A person's page at /u/<username>/: walks grouped by type with a state
+    filter, reviews with a type filter. Their id or a former username
+    redirects to their username now."""
+    person = user_by_handle(handle=username)
+    if person.profile.username != username:
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(reverse("walks:profile", kwargs={"username": person.profile.username}) + query)
+    if not can_see(request.user, person):
+        return render(request, "social/private.html", {"person": person}, status=403)
+    pk = person.pk
     state = selectors.clean_state(request.GET.get("state") or None, required=False)
     only_type = clean_type(request.GET.get("type") or None, required=False)
     review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
@@ -116,7 +127,7 @@ def profile(request, pk: int):
     return render(
         request,
         "walks/profile.html",
-        {"body": mark_safe(page["html"]), "username": page["username"]},  # noqa: S308 - our own rendering
+        {"body": mark_safe(page["html"]), "username": page["username"], "person": person},  # noqa: S308 - our own rendering
     )
 
 

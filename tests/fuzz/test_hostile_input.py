@@ -261,7 +261,7 @@ def test_absurd_pagination_is_a_4xx_or_a_bounded_page(client, world, path, opera
     assert not failures, f"GET {path}:\n" + "\n".join(failures)
 
 
-HTML_LISTS = [("catalog:titles", {}, {"type": "game"}), ("walks:profile", {"pk": "user"}, {})]
+HTML_LISTS = [("catalog:titles", {}, {"type": "game"}), ("walks:profile", {"username": "username"}, {})]
 
 
 @pytest.mark.parametrize(("name", "kwargs", "query"), HTML_LISTS, ids=[n for n, _, _ in HTML_LISTS])
