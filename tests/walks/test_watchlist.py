@@ -117,9 +117,9 @@ def test_title_page_toggle_and_profile_tab(django_capture_on_commit_callbacks):
         client.post(f"/titles/{title.pk}/watchlist/", {"action": "add"})
     assert WatchlistEntry.objects.filter(user=person, title=title).exists()
     assert "On your watchlist" in client.get(f"/titles/{title.pk}/").content.decode()
-    tab = client.get(f"/u/{person.pk}/?tab=watchlist").content.decode()
+    tab = client.get("/u/wanter/?tab=watchlist").content.decode()
     assert "Outer Wilds" in tab
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/titles/{title.pk}/watchlist/", {"action": "remove"})
     assert not WatchlistEntry.objects.exists()
-    assert "Outer Wilds" not in client.get(f"/u/{person.pk}/?tab=watchlist").content.decode()
+    assert "Outer Wilds" not in client.get("/u/wanter/?tab=watchlist").content.decode()
