@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-fast lint format migrations-check bench chaos messages clean
+.PHONY: run serve test test-fast lint format migrations-check bench bench-mcp chaos messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench: $(VENV)/.installed
 
 chaos: $(VENV)/.installed
 	bash bench/chaos.sh
+
+bench-mcp: $(VENV)/.installed  ## An MCP tools/call of set_walk against the REST POST, on uvicorn (a minute)
+	$(PY) bench/mcp.py
 
 clean:
 	rm -rf var/cache var/mail
