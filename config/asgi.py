@@ -6,6 +6,7 @@
 
 import os
 
+from asgiref.sync import ThreadSensitiveContext
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -22,5 +23,9 @@ async def application(scope, receive, send):
         return await mcp_application(scope, receive, send)
     path = scope.get("path", "")
     if scope["type"] == "http" and (path == "/mcp" or path.startswith("/mcp/")):
-        return await mcp_application(scope, receive, send)
+        # As Django does for each request: the request's sync work (token
+        # lookup, the tool's services) runs in a thread of its own, not in one
+        # thread shared by every MCP call of the process.
+        async with ThreadSensitiveContext():
+            return await mcp_application(scope, receive, send)
     return await django_application(scope, receive, send)
