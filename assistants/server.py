@@ -63,7 +63,6 @@ def _load_token(raw: str) -> McpAccessToken | None:
     if not raw or len(raw) > 512:
         return None
     checksum = hashlib.sha256(raw.encode()).hexdigest()
-    close_old_connections()
     row = (
         AccessToken.objects.select_related("application", "user")
         .filter(token_checksum=checksum)
@@ -104,9 +103,16 @@ def _load_token(raw: str) -> McpAccessToken | None:
     )
 
 
+def _load_token_in_request(raw: str) -> McpAccessToken | None:
+    # What Django's request_started does for a page: drop a connection that
+    # went stale or outlived CONN_MAX_AGE before using it.
+    close_old_connections()
+    return _load_token(raw)
+
+
 class WalksTokenVerifier:
     async def verify_token(self, token: str) -> McpAccessToken | None:
-        return await sync_to_async(_load_token, thread_sensitive=True)(token)
+        return await sync_to_async(_load_token_in_request, thread_sensitive=True)(token)
 
 
 # --- The one wrapper every tool goes through ------------------------------------------------

@@ -27,11 +27,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import anyio
 import httpx2 as httpx
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+
+from .conftest import run_async
 
 pytestmark = pytest.mark.integration
 
@@ -305,7 +306,7 @@ def test_the_whole_connection(server):
         unknown = await session.call_tool("set_walk", {"title_id": 999999, "state": "completed"})
         assert unknown.is_error and "No title has this id" in unknown.content[0].text
 
-    anyio.run(_mcp, server, tokens["access_token"], every_tool)
+    run_async(_mcp, server, tokens["access_token"], every_tool)
 
     # 6. The writes, on the title page and through the REST API.
     page = browser.get(f"/titles/{game}/")
@@ -335,7 +336,7 @@ def test_the_whole_connection(server):
     async def one_read(session):
         return _result(await session.call_tool("get_title", {"title_id": game}))
 
-    assert anyio.run(_mcp, server, renewed["access_token"], one_read)["my_walk"]["state"] == "hundred_percent"
+    assert run_async(_mcp, server, renewed["access_token"], one_read)["my_walk"]["state"] == "hundred_percent"
 
     # 8. Disconnect in Settings; the next call is refused with 401.
     settings_page = browser.get("/settings/")
@@ -398,7 +399,7 @@ def test_refusals_at_the_mcp_endpoint(server):
         assert not (await session.call_tool("get_title", {"title_id": server.film_id})).is_error
         return await session.call_tool("set_walk", {"title_id": server.film_id, "state": "completed"})
 
-    refused = anyio.run(_mcp, server, read_only["access_token"], try_write)
+    refused = run_async(_mcp, server, read_only["access_token"], try_write)
     assert refused.is_error and "walks:write" in refused.content[0].text
     assert server.sql("SELECT COUNT(*) FROM walks_walk WHERE title_id = ?", (server.film_id,)) == [(0,)]
 

@@ -18,6 +18,7 @@ from tests.catalog.factories import ReviewFactory, TitleFactory, WalkFactory
 from tests.factories import UserFactory
 from walks.models import Walk, WalkState
 
+from .conftest import run_async
 from .factories import issue_token
 
 pytestmark = pytest.mark.django_db
@@ -69,9 +70,8 @@ def test_tool_enums_follow_the_models():
     assert list(ToolWalkState.__args__) == WalkState.values
 
 
-@pytest.mark.anyio
-async def test_tools_are_listed_with_annotations():
-    listed = {t.name: t for t in await build_server().list_tools()}
+def test_tools_are_listed_with_annotations():
+    listed = {t.name: t for t in run_async(build_server().list_tools)}
     assert set(listed) == {
         "search_titles", "get_title", "my_walks", "my_reviews", "set_walk", "remove_walk",
         "review_title", "delete_review", "request_profile_edit_link",
