@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "imports",
     "stats",
     "social",
+    "oauth2_provider",
+    "assistants",
 ]
 
 MIDDLEWARE = [
@@ -438,6 +440,9 @@ RATE_LIMITS = {
     # file costs seconds, an export reads the whole history; a few an hour is plenty.
     "import-upload-user": (20, 60 * 60),
     "export-user": (20, 60 * 60),
+    # Assistants: tool calls per OAuth token, and clients registered per address.
+    "mcp-token": (60, 60),
+    "oauth-register-ip": (20, 60 * 60),
     # Avatars and covers uploaded per person: each is decoded and re-encoded.
     "image-upload-user": (20, 10 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
@@ -494,4 +499,46 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
 LARGE_UPLOAD_PATHS = {
     "/api/v1/imports": IMPORT_MAX_UPLOAD_BYTES + 262_144,
     "/imports/": IMPORT_MAX_UPLOAD_BYTES + 262_144,
+}
+
+# --- Assistants: MCP server at /mcp and its OAuth 2.1 authorization server ----------------------
+# The MCP endpoint is the protected resource (RFC 8707 / RFC 9728); Walks itself
+# is the authorization server (django-oauth-toolkit), on the same origin.
+MCP_RESOURCE = env.str("MCP_RESOURCE", default=SITE_URL + "/mcp")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {"walks:read": "Read your walks, reviews and the catalogue", "walks:write": "Record walks and reviews"},
+    "DEFAULT_SCOPES": ["walks:read"],
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http for loopback only: assistants.services checks it
+    "ALLOW_LOCALHOST_LOOPBACK": True,  # RFC 8252: a native client's loopback port may change
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("MCP_ACCESS_TOKEN_SECONDS", default=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("MCP_REFRESH_TOKEN_SECONDS", default=60 * 60 * 24 * 30),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "OAUTH2_VALIDATOR_CLASS": "assistants.oauth.WalksOAuth2Validator",
+    "OIDC_ISS_ENDPOINT": SITE_URL,  # the issuer and every advertised endpoint come from SITE_URL, never the Host header
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none"],
+    "OAUTH2_PROTECTED_RESOURCE_IDENTIFIER": MCP_RESOURCE,
+    "OAUTH2_PROTECTED_RESOURCE_AUTHORIZATION_SERVERS": [SITE_URL],
+    "OAUTH2_PROTECTED_RESOURCE_NAME": "Walks",
+    "OAUTH2_PROTECTED_RESOURCE_POLICY_URI": SITE_URL + "/privacy/",
+    # RFC 9700: S256 only, no implicit or password grant, tokens hashed at rest
+    # (only their SHA-256 is stored), the issuer in every authorization response.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+CELERY_BEAT_SCHEDULE["purge-oauth-clients"] = {
+    "task": "assistants.tasks.purge_oauth",
+    "schedule": crontab(hour=5, minute=7),
 }

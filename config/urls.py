@@ -22,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     *[path("", include(f"{app}.urls")) for app in APPS],
+    path("", include("assistants.urls")),
+    path("", include("assistants.oauth_urls")),  # OAuth 2.1 for the MCP server at /mcp (config/asgi.py)
 ]
 
 if settings.DEBUG or not settings.PRODUCTION:
