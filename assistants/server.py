@@ -254,50 +254,46 @@ def build_server() -> MCPServer:
         the Walks site. Never ask for a password in the chat: use this instead."""
         return await _call(WRITE, tools.request_profile_edit_link)
 
-    _register_optional_tools(server)
+    _register_feature_tools(server)
     return server
 
 
-def _register_optional_tools(server: MCPServer) -> None:
-    """Tools whose features live in other apps: present only when those are."""
-    watchlist_add = tools.optional("walks.services", "watchlist_add")
-    user_watchlist = tools.optional("walks.selectors", "user_watchlist")
-    user_stats = tools.optional("stats.selectors", "user_stats")
+def _register_feature_tools(server: MCPServer) -> None:
+    """The watchlist, statistics and metadata providers, through their own services."""
 
-    if user_watchlist is not None:
+    @server.tool(annotations=READ_ONLY)
+    async def my_watchlist() -> dict[str, Any]:
+        """Titles the person wants to play or watch later (not started yet)."""
+        return await _call(READ, tools.my_watchlist)
 
-        def _watchlist(caller):
-            rows, more = tools._page(user_watchlist(user_id=caller.user.pk), tools.LIST_LIMIT)
-            return {"titles": [tools._title_brief(getattr(r, "title", r)) for r in rows], "more": more}
+    @server.tool(annotations=_write())
+    async def add_to_watchlist(title_id: TitleId) -> dict[str, Any]:
+        """Put a title on the person's watchlist (to play or watch later)."""
+        return await _call(WRITE, tools.add_to_watchlist, title_id=title_id)
 
-        @server.tool(annotations=READ_ONLY)
-        async def my_watchlist() -> dict[str, Any]:
-            """Titles the person wants to play or watch later."""
-            return await _call(READ, _watchlist)
+    @server.tool(annotations=READ_ONLY)
+    async def my_stats(
+        year: Annotated[int | None, Field(description="One calendar year in review; all time when left out.")] = None,
+    ) -> dict[str, Any]:
+        """The person's statistics (titles by type and state, ratings, activity), or one year in review."""
+        return await _call(READ, tools.my_stats, year=year)
 
-    if watchlist_add is not None:
+    @server.tool(annotations=READ_ONLY)
+    async def search_provider(
+        type: Annotated[TitleType, Field(description="What kind of title: game, film, series or anime.")],
+        query: Annotated[str, Field(description="The title's name.", max_length=100)],
+    ) -> dict[str, Any]:
+        """When search_titles finds nothing: search the metadata provider (TMDB, IGDB or AniList).
+        Results with a title_id are in Walks already; add the others with add_title_from_provider."""
+        return await _call(READ, tools.search_provider, type=type, query=query)
 
-        def _add(caller, *, title_id):
-            watchlist_add(user=caller.user, title_id=title_id)
-            tools._log(caller, "add_to_watchlist", title_id=title_id)
-            return {"title_id": title_id, "added": True}
-
-        @server.tool(annotations=_write())
-        async def add_to_watchlist(title_id: TitleId) -> dict[str, Any]:
-            """Put a title on the person's watchlist (to play or watch later)."""
-            return await _call(WRITE, _add, title_id=title_id)
-
-    if user_stats is not None:
-
-        def _stats(caller, *, year):
-            return user_stats(user_id=caller.user.pk, year=year)
-
-        @server.tool(annotations=READ_ONLY)
-        async def my_stats(
-            year: Annotated[int | None, Field(description="One calendar year; all time when left out.")] = None,
-        ) -> dict[str, Any]:
-            """The person's statistics: how many titles of each type and state, ratings."""
-            return await _call(READ, _stats, year=year)
+    @server.tool(annotations=_write())
+    async def add_title_from_provider(
+        provider: Annotated[str, Field(description="tmdb, igdb or anilist, from search_provider.")],
+        external_id: Annotated[str, Field(description="The provider's id, from search_provider.", max_length=64)],
+    ) -> dict[str, Any]:
+        """Add a title found by search_provider to the catalogue (or get the one Walks has); returns its title_id."""
+        return await _call(WRITE, tools.add_title_from_provider, provider=provider, external_id=external_id)
 
 
 def _transport_security() -> TransportSecuritySettings:

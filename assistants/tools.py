@@ -7,7 +7,6 @@ MCP tool (authentication, scope, rate limit, errors, the thread hop).
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import Title
+from catalog.provider_services import provider_results, title_add_from_provider
 from catalog.selectors import clean_id, title_list
 from catalog.title_page import title_with_mine
 from core.errors import NotFound
@@ -25,8 +25,10 @@ from gptprofile.services import mask_email, profile_edit_init
 from reviews import services as review_services
 from reviews.models import Review
 from reviews.selectors import user_reviews
+from stats.selectors import user_stats, user_year
 from walks import services as walk_services
-from walks.selectors import user_walks
+from walks.selectors import user_walks, user_watchlist
+from walks.services import watchlist_add
 
 from .services import mcp_write_log
 
@@ -177,9 +179,31 @@ def request_profile_edit_link(caller: Caller) -> dict[str, Any]:
 # --- Features other branches bring: registered only where their module exists -------------
 
 
-def optional(module: str, name: str):
-    """``module.name`` if that feature is installed, else ``None``."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+def my_watchlist(caller: Caller) -> dict[str, Any]:
+    rows, more = _page(user_watchlist(user_id=caller.user.pk), LIST_LIMIT)
+    return {"titles": [_title_brief(row.title) for row in rows], "more": more}
+
+
+def add_to_watchlist(caller: Caller, *, title_id: int) -> dict[str, Any]:
+    _entry, created = watchlist_add(user=caller.user, title_id=title_id)
+    _log(caller, "add_to_watchlist", title_id=title_id)
+    return {"title_id": title_id, "added": created}
+
+
+def my_stats(caller: Caller, *, year: int | None = None) -> dict[str, Any]:
+    if year is None:
+        return user_stats(user_id=caller.user.pk)
+    return user_year(user_id=caller.user.pk, year=year)
+
+
+def search_provider(caller: Caller, *, type: str, query: str) -> dict[str, Any]:
+    found = provider_results(type=type, query=query, ident=f"user:{caller.user.pk}", language=caller.user.locale)
+    return {"provider": found["provider"], "results": found["results"]}
+
+
+def add_title_from_provider(caller: Caller, *, provider: str, external_id: str) -> dict[str, Any]:
+    title, created = title_add_from_provider(
+        actor=caller.user, provider=provider, external_id=external_id, language=caller.user.locale
+    )
+    _log(caller, "add_title_from_provider", title_id=title.pk, detail=f"{provider}:{external_id}")
+    return {"title_id": title.pk, "name": title.name, "created": created}

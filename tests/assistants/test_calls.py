@@ -75,3 +75,29 @@ def test_write_through_the_wrapper_is_attributed(oauth_app):
     assert (row.user, row.application, row.client_name, row.tool, row.title) == (
         user, oauth_app, "Test Assistant", "set_walk", title,
     )  # fmt: skip
+
+
+def test_watchlist_and_stats_tools_go_through_their_services(oauth_app):
+    from walks.models import WatchlistEntry
+
+    user = UserFactory()
+    title = TitleFactory(name="Outer Wilds", type="game")
+    _token, raw = issue_token(user=user, application=oauth_app)
+    assert _as(raw, WRITE, tools.add_to_watchlist, title_id=title.pk) == {"title_id": title.pk, "added": True}
+    assert WatchlistEntry.objects.filter(user=user, title=title).exists()
+    assert [t["name"] for t in _as(raw, READ, tools.my_watchlist)["titles"]] == ["Outer Wilds"]
+    assert McpWrite.objects.filter(tool="add_to_watchlist", user=user).count() == 1
+    _as(raw, WRITE, tools.set_walk, title_id=title.pk, state="completed")
+    assert _as(raw, READ, tools.my_watchlist)["titles"] == []  # starting a walk takes it off
+    stats = _as(raw, READ, tools.my_stats)
+    assert stats == __import__("stats.selectors", fromlist=["user_stats"]).user_stats(user_id=user.pk)
+    with pytest.raises(ToolError):
+        _as(raw, WRITE, tools.add_to_watchlist, title_id=title.pk)  # already walked: the service's refusal
+
+
+def test_provider_tools_answer_with_the_services_error_when_none_is_configured(oauth_app, settings):
+    settings.ANILIST_ENABLED = False
+    user = UserFactory()
+    _token, raw = issue_token(user=user, application=oauth_app)
+    with pytest.raises(ToolError, match="No provider is configured"):
+        _as(raw, READ, tools.search_provider, type="anime", query="Frieren")

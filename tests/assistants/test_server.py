@@ -75,10 +75,12 @@ def test_tools_are_listed_with_annotations():
     assert set(listed) == {
         "search_titles", "get_title", "my_walks", "my_reviews", "set_walk", "remove_walk",
         "review_title", "delete_review", "request_profile_edit_link",
+        "my_watchlist", "add_to_watchlist", "my_stats", "search_provider", "add_title_from_provider",
     }  # fmt: skip
+    read_only = {"search_titles", "get_title", "my_walks", "my_reviews", "my_watchlist", "my_stats", "search_provider"}
     for name, tool in listed.items():
         assert tool.description, name
-        assert tool.annotations.read_only_hint is (name in {"search_titles", "get_title", "my_walks", "my_reviews"})
+        assert tool.annotations.read_only_hint is (name in read_only)
     assert listed["remove_walk"].annotations.destructive_hint is True
     assert listed["review_title"].input_schema["required"] == ["title_id", "rating"]
 
