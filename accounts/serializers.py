@@ -202,3 +202,20 @@ class PasswordChangeOut(TokenPairOut):
 
 class DetailOut(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# --- The second factor (accounts.mfa) ------------------------------------------------------------------
+
+
+class MfaRequiredOut(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=["mfa_required"])
+    ticket = serializers.CharField(help_text="Single use, for `POST /api/v1/auth/token/mfa`.")
+    ticket_expires_at = serializers.IntegerField(help_text="UNIX seconds: 5 minutes after the password step.")
+
+
+class TokenMfaIn(serializers.Serializer):
+    ticket = StrictCharField(max_length=200)
+    code = StrictCharField(
+        max_length=32, help_text="The 6 digits of the authenticator app, or a recovery code (used up)."
+    )
