@@ -161,6 +161,8 @@ def _recovery_codes_replace(*, user: User) -> list[str]:
 
 
 def _changed(user: User) -> None:
+    """Drop the cached devices now (this transaction's reads) and once it commits (everyone's)."""
+    bump(user_scope(user.pk))
     transaction.on_commit(lambda: bump(user_scope(user.pk)))
 
 
