@@ -74,6 +74,7 @@ RECOVERY_LENGTH = 12
 PENDING_SECONDS = 5 * 60
 TICKET_SECONDS = 5 * 60
 PENDING_KEY = "accounts:mfa_pending"
+STEP_UP_KEY = "accounts:mfa_step_up"
 
 _TOTP_RE = re.compile(r"^\d{6}$")
 _RECOVERY_RE = re.compile(rf"^[{RECOVERY_ALPHABET}]{{{RECOVERY_LENGTH}}}$")
@@ -315,13 +316,38 @@ def sign_in_pending_finish(*, request, user: User, code: str, ip: str) -> None:
     sign_in_pending_clear(request)
     user_sign_in_session(request=request, user=user)
     otp_login(request, device)
+    request.session.pop(STEP_UP_KEY, None)
 
 
 def session_verify(*, request, code: str, ip: str) -> None:
-    """A signed-in person proves the second factor for this session (before the admin)."""
+    """A signed-in person proves the second factor for this session (before the
+    admin, or after a sign-in that did not ask for it)."""
     device = mfa_verify(user=request.user, code=code, ip=ip)
     request.session.cycle_key()
     otp_login(request, device)
+    request.session.pop(STEP_UP_KEY, None)
+
+
+def session_awaits_code(request) -> bool:
+    """Whether this session was logged in without the code its user needs
+    (see :func:`demand_second_factor`); forgets it once the user has none."""
+    if not request.session.get(STEP_UP_KEY):
+        return False
+    if request.user.is_authenticated and mfa_enabled(request.user) and not session_verified(request):
+        return True
+    request.session.pop(STEP_UP_KEY, None)
+    return False
+
+
+def demand_second_factor(sender, request, user, **kwargs) -> None:
+    """``user_logged_in``: every login of a user with a second factor (the
+    admin's login form, activation, an account switch) leaves the session
+    waiting for the code, which ``accounts.middleware.SecondFactorMiddleware``
+    asks for before anything else; the code step itself clears it at once.
+    Only a session flag here: the rule lives in the middleware and this module."""
+    session = getattr(request, "session", None)
+    if session is not None and mfa_enabled(user):
+        session[STEP_UP_KEY] = True
 
 
 # --- Sign-in on the API: a ticket ----------------------------------------------------------------------

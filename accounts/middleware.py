@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -22,26 +23,46 @@ class UserLocaleMiddleware:
         return self.get_response(request)
 
 
-class AdminSecondFactorMiddleware:
-    """Staff and superusers use ``/admin/`` only in a session that passed the
-    second factor (``accounts.mfa``): without a device they are sent to set one
-    up, with one to enter a code. Other paths are untouched, and the check is
-    one cache read (the user's confirmed devices, see ``mfa.confirmed_device_ids``)."""
+class SecondFactorMiddleware:
+    """Where the second factor is enforced (``accounts.mfa``):
+
+    - a session logged in without the code its user needs (the admin's login
+      form, activation, an account switch) gets the code page before any other
+      page, and a 401 ``mfa_required`` on the API;
+    - staff and superusers use ``/admin/`` only in a session that passed the
+      second factor: without a device they are sent to set one up, with one
+      to enter a code.
+
+    The first is one session read; the second, on admin paths only, one cache
+    read (the user's confirmed devices, ``mfa.confirmed_device_ids``).
+    """
+
+    OPEN = ("accounts:mfa_code", "accounts:signout")
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._prefix = None
+        self._paths = None
 
     def __call__(self, request):
-        if self._prefix is None:
-            self._prefix = reverse("admin:index")
+        if self._paths is None:
+            self._paths = {
+                "admin": reverse("admin:index"),
+                "admin_logout": reverse("admin:logout"),
+                "open": {reverse(name) for name in self.OPEN},
+                "api": "/api/",
+            }
         user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path in self._paths["open"]:
+            return self.get_response(request)
+        if mfa.session_awaits_code(request):
+            if request.path.startswith(self._paths["api"]):
+                detail = _("Enter the code from your authenticator app.")
+                return JsonResponse({"detail": detail, "code": "mfa_required"}, status=401)
+            return redirect(reverse("accounts:mfa_code") + "?" + urlencode({"next": request.get_full_path()}))
         if (
-            request.path.startswith(self._prefix)
-            and user is not None
-            and user.is_authenticated
+            request.path.startswith(self._paths["admin"])
             and (user.is_staff or user.is_superuser)
-            and request.path != reverse("admin:logout")
+            and request.path != self._paths["admin_logout"]
             and not mfa.session_verified(request)
         ):
             query = "?" + urlencode({"next": request.get_full_path()})

@@ -88,7 +88,7 @@ def test_starting_again_replaces_an_unconfirmed_secret_but_not_a_confirmed_one(c
 
     other = UserFactory()
     device, _ = enrol(other)
-    client.force_login(other)
+    admin_login(client, other)
     response = client.post("/settings/two-factor/enrol/", {"start": "1"})
     assert response.status_code == 409
     assert list(TOTPDevice.objects.filter(user=other)) == [device]
@@ -216,7 +216,7 @@ def test_wrong_codes_are_limited_per_ip(client, settings):
 def test_new_recovery_codes_need_the_password_or_a_code_and_replace_the_old(client):
     user = UserFactory()
     device, old = enrol(user)
-    client.force_login(user)
+    admin_login(client, user)
     refused = client.post("/settings/two-factor/recovery-codes/", {"regenerate-secret": "not-it"})
     assert refused.status_code == 400 and "Enter your password or a current code." in refused.content.decode()
 
@@ -232,7 +232,8 @@ def test_new_recovery_codes_need_the_password_or_a_code_and_replace_the_old(clie
 def test_turning_it_off_needs_the_password_or_a_current_code(client, how):
     user = UserFactory()
     device, codes = enrol(user)
-    client.force_login(user)
+    admin_login(client, user)
+    forget_used(device)
     refused = client.post("/settings/two-factor/disable/", {"disable-secret": "123456"})
     assert refused.status_code == 400 and mfa.mfa_enabled(user)
 
@@ -266,7 +267,10 @@ def test_staff_without_a_device_are_sent_to_enrol_first(client):
 def test_staff_signed_in_with_the_password_alone_must_enter_a_code_for_the_admin(client):
     staff = UserFactory(is_staff=True)
     device, _ = enrol(staff)
-    client.force_login(staff)  # e.g. through /admin/login/ or an older session
+    client.force_login(staff)  # the session as before the second factor was on
+    session = client.session
+    session.pop(mfa.STEP_UP_KEY)
+    session.save()
     assert _signed_in(client)  # the rest of the site is not the admin's business
     response = client.get("/admin/")
     assert response["Location"] == "/signin/code/?next=%2Fadmin%2F"
@@ -276,6 +280,40 @@ def test_staff_signed_in_with_the_password_alone_must_enter_a_code_for_the_admin
     assert client.get("/admin/").status_code == 302
     assert client.post("/signin/code/", {"code": code_for(device), "next": "/admin/"})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("door", ["admin-login", "force-login"])
+def test_a_login_by_another_door_waits_for_the_code_everywhere(client, door):
+    """The admin's login form (or activation, or an account switch) checks the
+    password only: that session gets the code page first, and 401 on the API."""
+    user = UserFactory(is_staff=True)
+    device, _ = enrol(user)
+    if door == "admin-login":
+        response = client.post("/admin/login/?next=/admin/", {"username": user.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302
+    else:
+        client.force_login(user)
+    assert client.get("/settings/")["Location"] == "/signin/code/?next=%2Fsettings%2F"
+    api = client.get("/api/v1/user/@me")
+    assert api.status_code == 401 and api.json()["code"] == "mfa_required"
+    assert client.get("/signin/code/").status_code == 200
+    assert client.post("/signin/code/", {"code": code_for(device), "next": "/settings/"})["Location"] == "/settings/"
+    assert _signed_in(client) and client.get("/admin/").status_code == 200
+    assert client.get("/api/v1/user/@me").status_code == 200
+
+
+def test_a_login_of_someone_without_a_second_factor_is_not_held(client):
+    client.force_login(UserFactory())
+    assert _signed_in(client) and client.get("/api/v1/user/@me").status_code == 200
+
+
+def test_turning_it_off_elsewhere_releases_a_waiting_session(client):
+    user = UserFactory()
+    device, _ = enrol(user)
+    client.force_login(user)
+    assert not _signed_in(client)
+    mfa.mfa_disable(user=user, secret=DEFAULT_PASSWORD, ip="198.51.100.3")
+    assert _signed_in(client)
 
 
 def test_staff_signing_in_on_the_site_with_the_code_reach_the_admin(client):
