@@ -1,7 +1,9 @@
+from contextlib import suppress
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -41,28 +43,35 @@ class SecondFactorMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._paths = None
+
+    @classmethod
+    def _paths(cls) -> dict:
+        """Read per request: a test or an embedding may serve another URLconf (without the admin)."""
+        paths: dict = {"admin": None, "admin_logout": None, "open": set()}
+        for name in cls.OPEN:
+            with suppress(NoReverseMatch):
+                paths["open"].add(reverse(name))
+        with suppress(NoReverseMatch):
+            paths["admin"], paths["admin_logout"] = reverse("admin:index"), reverse("admin:logout")
+        return paths
 
     def __call__(self, request):
-        if self._paths is None:
-            self._paths = {
-                "admin": reverse("admin:index"),
-                "admin_logout": reverse("admin:logout"),
-                "open": {reverse(name) for name in self.OPEN},
-                "api": "/api/",
-            }
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path in self._paths["open"]:
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        paths = self._paths()
+        if not paths["open"] or request.path in paths["open"]:  # no sign-in pages here, or on one
             return self.get_response(request)
         if mfa.session_awaits_code(request):
-            if request.path.startswith(self._paths["api"]):
+            if request.path.startswith("/api/"):
                 detail = _("Enter the code from your authenticator app.")
                 return JsonResponse({"detail": detail, "code": "mfa_required"}, status=401)
             return redirect(reverse("accounts:mfa_code") + "?" + urlencode({"next": request.get_full_path()}))
         if (
-            request.path.startswith(self._paths["admin"])
+            paths["admin"]
+            and request.path.startswith(paths["admin"])
             and (user.is_staff or user.is_superuser)
-            and request.path != self._paths["admin_logout"]
+            and request.path != paths["admin_logout"]
             and not mfa.session_verified(request)
         ):
             query = "?" + urlencode({"next": request.get_full_path()})

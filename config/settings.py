@@ -205,6 +205,8 @@ LOGIN_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Walks"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# The admin shows no one's TOTP key or QR code (an admin can still delete a lost device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

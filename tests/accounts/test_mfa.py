@@ -377,3 +377,13 @@ def test_the_pages_speak_russian(client):
     enrol(UserFactory(email="ru@example.com", locale="ru"))
     client.post("/signin/", {"email": "ru@example.com", "password": DEFAULT_PASSWORD}, HTTP_ACCEPT_LANGUAGE="ru")
     assert "Введите код" in client.get("/signin/code/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+
+def test_the_admin_lists_devices_without_their_secrets(client):
+    user = UserFactory()
+    device, _ = enrol(user)
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
+    change = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert change.status_code == 200 and device.key not in change.content.decode()
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403

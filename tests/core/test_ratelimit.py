@@ -25,6 +25,8 @@ def test_the_table_keeps_the_numbers_of_every_limited_place():
         "link-secret-user": (20, 600),
         "staff-activate-ip": (30, 3600),
         "error-mail-site": (django_settings.ERROR_MAIL_MAX_PER_HOUR, 3600),
+        "mfa-user": (5, 900),
+        "mfa-ip": (20, 900),
     }
 
 
