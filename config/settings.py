@@ -87,6 +87,10 @@ INSTALLED_APPS = [
     "social",
     "oauth2_provider",
     "assistants",
+    # The second factor (accounts.mfa): django-otp's TOTP and static (recovery code) devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ServiceErrorPageMiddleware",
 ]
@@ -209,6 +214,13 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "home"
+# The second factor (accounts.mfa): the name the authenticator app shows, and
+# django-otp's own throttling off, since RATE_LIMITS ("mfa-*") is the one table.
+OTP_TOTP_ISSUER = "Walks"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# The admin shows no one's TOTP key or QR code (an admin can still delete a lost device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -447,6 +459,10 @@ RATE_LIMITS = {
     "image-upload-user": (20, 10 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
     "error-mail-site": (ERROR_MAIL_MAX_PER_HOUR, 60 * 60),
+    # Wrong second-factor codes (sign-in, API ticket, turning it off): 3 of 10^6
+    # codes are valid at a time, so 5 tries per quarter hour is ~0.15 % a day.
+    "mfa-user": (5, 15 * 60),
+    "mfa-ip": (20, 15 * 60),
 }
 
 # --- Metadata providers and object storage (catalog/providers/) ----------------------------

@@ -6,6 +6,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from accounts.models import ServiceToken, User
 from accounts.service_tokens import service_token_authenticate
 from accounts.services import token_pair_issue
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 
@@ -13,7 +14,7 @@ from tests.factories import UserFactory
 def admin_client(db):
     admin = User.objects.create_superuser("root@example.com", "root-password-123")
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 

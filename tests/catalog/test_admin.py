@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Title
 from reviews.models import Review
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 from .conftest import image_bytes
@@ -17,7 +18,7 @@ NO_IDS = {"external_ids-TOTAL_FORMS": "0", "external_ids-INITIAL_FORMS": "0"}
 
 @pytest.fixture
 def admin_client_(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

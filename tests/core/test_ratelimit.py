@@ -31,6 +31,8 @@ def test_the_table_keeps_the_numbers_of_every_limited_place():
         "error-mail-site": (django_settings.ERROR_MAIL_MAX_PER_HOUR, 3600),
         "provider-search": (30, 60),
         "provider-add-user": (30, 3600),
+        "mfa-user": (5, 900),
+        "mfa-ip": (20, 900),
     }
     assert {name: django_settings.RATE_LIMITS.get(name) for name in expected} == expected
 

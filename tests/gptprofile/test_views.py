@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from gptprofile.models import ProfileEditToken
+from tests.conftest import admin_login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 from .conftest import make_link
@@ -279,7 +280,7 @@ def test_admin_lists_links_without_secrets(client):
     user = UserFactory(email="listed@example.com")
     raw = make_link(user)
     make_link(user, used=True)
-    client.force_login(admin)
+    admin_login(client, admin)
 
     listing = client.get("/admin/gptprofile/profileedittoken/")
     assert listing.status_code == 200
@@ -299,7 +300,7 @@ def test_admin_list_runs_a_constant_number_of_queries(client, django_assert_max_
     from django.test.utils import CaptureQueriesContext
 
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    admin_login(client, admin)
     client.get("/admin/gptprofile/profileedittoken/")  # the session and its user are cached from here on
     counts = []
     for size in (2, 12):
