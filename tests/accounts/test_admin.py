@@ -83,7 +83,7 @@ def test_setting_a_password_in_admin_goes_through_password_set(client, mailoutbo
         .post("/api/v1/auth/token", {"email": "person@example.com", "password": "old-password-123"}, format="json")
         .json()["refresh"]
     )
-    client.force_login(admin)
+    admin_login(client, admin)
     url = f"/admin/accounts/user/{person.pk}/password/"
     weak = client.post(url, {"password1": "x" * 129, "password2": "x" * 129, "usable_password": "true"})
     assert weak.status_code == 200  # refused on the form

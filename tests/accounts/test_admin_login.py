@@ -52,7 +52,8 @@ def test_admin_failures_count_per_ip_across_accounts(admin_user):
     # Another address signs in.
     client = Client()
     assert _admin_login(client, admin_user.email, PASSWORD, ip="192.0.2.9").status_code == 302
-    assert client.get("/admin/").status_code == 200
+    onward = client.get("/admin/")  # the password is right: on to the second factor
+    assert onward.status_code == 302 and "two-factor" in onward["Location"]
 
 
 def test_site_failures_count_toward_the_admin_login(admin_user, client):

@@ -11,6 +11,7 @@ from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 from assistants.models import McpWrite
 from assistants.server import _load_token
 from assistants.services import oauth_purge
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 from .factories import issue_token, register_client
@@ -91,7 +92,7 @@ def test_connections_page_in_russian(client):
 
 def test_admin_lists_mcp_writes(client, user):
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    admin_login(client, admin)
     McpWrite.objects.create(user=user, client_name="Claude", tool="set_walk", detail="state=completed")
     page = client.get("/admin/assistants/mcpwrite/")
     assert page.status_code == 200 and "Claude" in page.content.decode()

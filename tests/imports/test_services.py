@@ -10,6 +10,7 @@ from imports import services
 from imports.models import ImportJob, ImportRow, Status
 from reviews.models import Review
 from tests.catalog.factories import ReviewFactory, TitleFactory, WalkFactory
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 from walks.models import Walk, WatchlistEntry
 
@@ -245,7 +246,7 @@ def test_admin_merge_action(client):
     keep = TitleFactory(name="Amélie", type="film", release_year=2001)
     dup = TitleFactory(name="Amelie", type="film", release_year=2001)
     WalkFactory(title=dup)
-    client.force_login(curator)
+    admin_login(client, curator)
     url = "/admin/catalog/title/"
     page = client.post(url, {"action": "merge_titles", "_selected_action": [keep.pk, dup.pk]})
     assert page.status_code == 200 and b"Choose the title to keep" in page.content

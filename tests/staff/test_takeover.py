@@ -141,7 +141,7 @@ def test_a_superuser_in_the_admin_may_reissue_and_sees_the_code(active):
 def test_the_admin_action_shows_the_code_of_an_activated_account(active):
     admin = User.objects.create_superuser("root@example.com", "root-password-123")
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     staff_deactivate(staff=active, by_user=admin)
     response = client.post(
         "/admin/staff/staff/", {"action": "issue_activation", "_selected_action": [active.pk]}, follow=True

@@ -4,6 +4,7 @@ import pytest
 
 from catalog.models import ExternalId, Title
 from tests.catalog.factories import TitleFactory
+from tests.conftest import admin_login
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_a_link_of_another_type_is_refused(curator_browser, fake_anilist):
 def test_admin_inline_and_refresh_action(client, fake_anilist, django_capture_on_commit_callbacks):
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
     title = TitleFactory(type="anime", name="Bebop?", release_year=2000)
     data = {
         "name": title.name,
