@@ -17,6 +17,7 @@ from django.test import Client
 from accounts.models import User
 from staff.models import Staff, StaffState
 from staff.services import staff_activate, staff_create, staff_deactivate, staff_user_issue
+from tests.conftest import admin_login
 
 PASSWORD = "river-stone-lantern-42"
 CODE_RE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\b")
