@@ -464,6 +464,11 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
     return len(alive)
 
 
+def session_end(*, session_key: str) -> None:
+    """End one browser session (from the cache too, not only the table)."""
+    import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).delete()
+
+
 def user_end_sessions(*, user: User) -> int:
     """Delete every browser session of ``user``. Returns how many.
 

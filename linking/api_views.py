@@ -8,12 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import token_pair_issue
 from core.api import parse
 from core.ratelimit import client_ip
 
 from . import selectors, services
-from .models import AccountSwitch
 from .serializers import (
     AccountOut,
     LinkDoneOut,
@@ -99,10 +97,8 @@ class SwitchView(APIView):
         description="Returns a token pair for that account. 403 `not_linked_account` if it is not in your group.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        target = services.account_switch(
-            user=request.user, target_id=pk, channel=AccountSwitch.Channel.API, ip=client_ip(request)
-        )
-        return _private(Response({"user": AccountOut(target).data, **token_pair_issue(user=target)}))
+        target, pair = services.account_switch_tokens(user=request.user, target_id=pk, ip=client_ip(request))
+        return _private(Response({"user": AccountOut(target).data, **pair}))
 
 
 class OfferCancelView(APIView):

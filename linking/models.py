@@ -145,6 +145,11 @@ class AccountSwitch(models.Model):
     channel = models.CharField(_("via"), max_length=8, choices=Channel.choices, default=Channel.WEB)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # What the switch handed out, ended with the link (services.group_leave):
+    # the browser session it signed in, or the refresh-token family it issued.
+    session_key = models.CharField(max_length=40, blank=True, default="", editable=False)
+    token_family = models.CharField(max_length=64, blank=True, default="", editable=False)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("account switch")

@@ -37,11 +37,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, normalize_email
+from accounts.services import TokenPair, session_end, token_family_end, token_pair_issue, user_sign_in_session
 from accounts.user_cache import users_changed
 from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
@@ -430,6 +432,8 @@ def group_leave(*, user: User, member_id: int | None = None) -> User:
         clear = [leaving_pk] + ([remaining[0].pk] if len(remaining) == 1 else [])
         User.objects.filter(pk__in=clear).update(group_uuid=None)
         users_changed(*clear)
+        others = [m.pk for m in remaining]
+        transaction.on_commit(lambda: _switches_end(leaving_pk=leaving_pk, others=others))
         leaving = by_pk[leaving_pk]
         _notify(
             template="linking/linking_removed",
@@ -454,8 +458,50 @@ def account_switch(
     *, user: User, target_id: int, channel: str = AccountSwitch.Channel.WEB, ip: str | None = None
 ) -> User:
     """May ``user`` act as ``target_id`` right now? Both must be in the same
-    group at this moment. Records the switch and returns the target; the
-    caller starts the session or issues tokens."""
+    group at this moment. Records the switch and returns the target."""
+    return _switch(user=user, target_id=target_id, channel=channel, ip=ip).to_user
+
+
+def account_switch_session(*, request, target_id: int, ip: str | None = None) -> User:
+    """Switch the browser of ``request`` into ``target_id``: the session it
+    signs in is recorded, so that it ends with the link."""
+    switch = _switch(user=request.user, target_id=target_id, channel=AccountSwitch.Channel.WEB, ip=ip)
+    user_sign_in_session(request=request, user=switch.to_user)
+    if not request.session.session_key:  # signing in as someone else flushed the session
+        request.session.save()
+    switch.session_key = request.session.session_key
+    switch.save(update_fields=["session_key"])
+    return switch.to_user
+
+
+def account_switch_tokens(*, user: User, target_id: int, ip: str | None = None) -> tuple[User, TokenPair]:
+    """Switch an API client into ``target_id``: a token pair of a family of
+    its own, recorded, so that it ends with the link (refresh and access)."""
+    switch = _switch(user=user, target_id=target_id, channel=AccountSwitch.Channel.API, ip=ip)
+    switch.token_family = uuid.uuid4().hex
+    switch.save(update_fields=["token_family"])
+    return switch.to_user, token_pair_issue(user=switch.to_user, family=switch.token_family)
+
+
+def _switches_end(*, leaving_pk: int, others: list[int]) -> None:
+    """The link between ``leaving_pk`` and ``others`` ended: whatever a switch
+    between them handed out, either way, stops working (sessions deleted,
+    refresh families blacklisted and their access tokens refused)."""
+    switches = list(
+        AccountSwitch.objects.filter(ended_at__isnull=True)
+        .filter(Q(from_user_id=leaving_pk, to_user_id__in=others) | Q(to_user_id=leaving_pk, from_user_id__in=others))
+        .exclude(session_key="", token_family="")
+        .select_related("to_user")
+    )
+    for switch in switches:
+        if switch.session_key:
+            session_end(session_key=switch.session_key)
+        if switch.token_family:
+            token_family_end(user=switch.to_user, family=switch.token_family, reuse=False)
+    AccountSwitch.objects.filter(pk__in=[s.pk for s in switches]).update(ended_at=timezone.now())
+
+
+def _switch(*, user: User, target_id: int, channel: str, ip: str | None) -> AccountSwitch:
     if target_id == user.pk:
         raise Invalid(_("You are already using this account."), code="switch_self")
     rows = {u.pk: u for u in User.objects.filter(pk__in=[user.pk, target_id]).select_related("profile")}
@@ -464,6 +510,6 @@ def account_switch(
         raise Forbidden(_("This account is not linked to yours."), code="not_linked_account")
     if _privileged(me) or _privileged(target):  # made staff after the link
         raise _privileged_refused()
-    AccountSwitch.objects.create(from_user=me, to_user=target, channel=channel, ip=ip or None)
+    switch = AccountSwitch.objects.create(from_user=me, to_user=target, channel=channel, ip=ip or None)
     logger.info("account switch: user %s -> user %s via %s", me.pk, target.pk, channel)
-    return target
+    return switch

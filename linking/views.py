@@ -14,13 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.services import user_sign_in_session
 from core.errors import ServiceError
 from core.ratelimit import client_ip
 
 from . import services
 from .forms import OfferForm
-from .models import AccountSwitch
 from .serializers import SECRET_MAX_LENGTH
 
 # The link being answered waits in the session (not in the URL) while the
@@ -228,13 +226,10 @@ def switch(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose an account to switch to."))
         return redirect(_next_url(request, reverse("home")))
     try:
-        target = services.account_switch(
-            user=request.user, target_id=target_id, channel=AccountSwitch.Channel.WEB, ip=client_ip(request)
-        )
+        target = services.account_switch_session(request=request, target_id=target_id, ip=client_ip(request))
     except ServiceError as exc:
         messages.error(request, exc.detail)
         return redirect(_next_url(request, reverse("home")))
     back = _next_url(request, reverse("home"))
-    user_sign_in_session(request=request, user=target)
     messages.success(request, _("You are now signed in as %(name)s.") % {"name": _name(target)})
     return redirect(back)
