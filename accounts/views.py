@@ -16,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from core.context_processors import THEME_COOKIE
 from core.errors import ServiceError
 from core.ratelimit import client_ip
 
 from . import forms, services
-from .models import normalize_email
+from .models import Theme, normalize_email
 
 SIGNUP_EMAIL = "accounts:signup_email"
 RESTORE_EMAIL = "accounts:restore_email"
@@ -327,3 +328,22 @@ def email_change_confirm(request):
             messages.success(request, _("Your e-mail is now %(email)s.") % {"email": email})
             return redirect("accounts:settings")
     return render(request, "accounts/email_change_confirm.html", {"form": form, "email": email})
+
+
+# --- Theme --------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["POST"])
+def theme(request):
+    """The menu's theme switch: the person's profile keeps it, a visitor's cookie does."""
+    choice = request.POST.get("theme", "")
+    response = HttpResponseRedirect(_safe_next(request, request.POST.get("next")) or reverse("home"))
+    if choice not in Theme.values:
+        return response
+    if request.user.is_authenticated:
+        services.profile_theme_set(user=request.user, theme=choice)
+    else:
+        response.set_cookie(
+            THEME_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        )
+    return response

@@ -1,8 +1,9 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core.views import healthz, home
 
@@ -10,8 +11,14 @@ APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "sta
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # ReDoc styles itself with injected <style> elements: inline styles on
+    # that page only, scripts stay strict.
+    path(
+        "redoc",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularRedocView.as_view(url_name="schema")),
+        name="api-redoc",
+    ),
     *[path("", include(f"{app}.api_urls")) for app in APPS],
 ]
 
