@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +21,7 @@ from core.forms import add_service_error
 from core.i18n import is_supported_locale
 from core.pagination import page_for
 from reviews.cache import title_reviews_scope
-from reviews.forms import ReviewForm
+from reviews.forms import ReviewForm, draft_form
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
 from walks.cache import title_walks_scope
 from walks.models import WalkState
@@ -48,17 +50,35 @@ SORTS = [
 
 @require_GET
 def titles(request):
+    # Parameters from a hand-edited URL that mean nothing are ignored: the page stays.
     type_ = request.GET.get("type") or TitleType.GAME
-    search = request.GET.get("q", "")
+    if type_ not in TitleType.values:
+        type_ = TitleType.GAME
     sort = request.GET.get("sort") or "id"
+    if sort not in dict(SORTS):
+        sort = "id"
+    search = request.GET.get("q", "")[: selectors.SEARCH_MAX_LENGTH].replace("\x00", "")
     queryset = selectors.title_list(type=type_, search=search, ordering=sort)
     context = {
         "type": type_,
-        "types": TitleType.values,
         "search": search.strip(),
         "sort": sort,
         "sorts": [(key, str(label)) for key, label in SORTS],
     }
+    # Each tab keeps the search and the sort, and says how many titles of its
+    # type match, so a search on the wrong type points at the right one.
+    tab_query = {"q": context["search"]} if context["search"] else {}
+    if sort != "id":
+        tab_query["sort"] = sort
+    tabs = []
+    for t in TitleType.values:
+        count = None
+        if context["search"]:
+            count = selectors.title_count(
+                type=t, search=search, queryset=queryset if t == type_ else selectors.title_list(type=t, search=search)
+            )
+        tabs.append({"type": t, "query": urlencode({"type": t, **tab_query}), "count": count})
+    context["tabs"] = tabs
 
     def results() -> str:
         page = page_for(
@@ -84,8 +104,11 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
     walk_state = request.GET.get("state") or ""
     if walk_state not in WalkState.values:
         walk_state = ""
+    if review_form is None and request.user.is_authenticated:
+        review_form = draft_form(request, title_id=title.pk)
     if review_form is None:
-        initial = {"rating": review.rating, "text": review.text} if review else {"rating": 75}
+        # A new review has no rating until the person picks one.
+        initial = {"rating": review.rating, "text": review.text} if review else {}
         review_form = ReviewForm(initial=initial)
 
     def activity() -> str:

@@ -387,7 +387,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Three choice sets share the field names "state" and "type": name them
+    # (and `check --deploy`, which generates the schema, stays silent).
+    "ENUM_NAME_OVERRIDES": {
+        "WalkStateEnum": "walks.models.WalkState",
+        "StaffStateEnum": "staff.models.StaffState",
+        "TitleTypeEnum": "catalog.models.TitleType",
+    },
 }
 
 # --- Logging: critical errors mail the admins, throttled ---------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from accounts.selectors import public_user
 from catalog.models import TitleType
 from catalog.selectors import clean_type, title_cached
 from core.cache import cached, request_cache_key
-from core.errors import ServiceError
+from core.errors import Invalid, ServiceError
 from core.pagination import page_for
 from reviews.cache import user_reviews_scope
 from reviews.selectors import user_reviews
@@ -40,15 +41,16 @@ def title_walk(request, pk: int):
             messages.success(request, _("Marked as “%(state)s”.") % {"state": walk.get_state_display()})
     except ServiceError as exc:
         messages.error(request, exc.detail)
-    return redirect("catalog:title", pk=pk)
+    return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#walk")
 
 
 @require_GET
 def profile(request, pk: int):
     """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
-    state = selectors.clean_state(request.GET.get("state") or None, required=False)
-    only_type = clean_type(request.GET.get("type") or None, required=False)
-    review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
+    # A filter from a hand-edited URL that means nothing is ignored: the page stays.
+    state = _ignore_invalid(lambda: selectors.clean_state(request.GET.get("state") or None, required=False))
+    only_type = _ignore_invalid(lambda: clean_type(request.GET.get("type") or None, required=False))
+    review_type = _ignore_invalid(lambda: clean_type(request.GET.get("rtype") or None, required=False, param="rtype"))
 
     is_me = request.user.is_authenticated and request.user.pk == pk
 
@@ -95,6 +97,13 @@ def profile(request, pk: int):
         "walks/profile.html",
         {"body": mark_safe(page["html"]), "username": page["username"]},  # noqa: S308 - our own rendering
     )
+
+
+def _ignore_invalid(clean):
+    try:
+        return clean()
+    except Invalid:
+        return None
 
 
 def _safe_links(links) -> list[dict[str, str]]:

@@ -59,7 +59,15 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
-  // A confirmation after a save is announced where the person is: focus it.
-  var flash = document.querySelector(".flash[data-focus]");
-  if (flash) { flash.focus(); }
+  // A confirmation after a save that led back to an anchor (#my-review) is
+  // shown there, where the person is looking, not at the top of the page.
+  var flashes = document.querySelector(".flashes");
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (flashes && target && target.contains && !target.contains(flashes)) {
+    var heading = target.querySelector("h1, h2, h3");
+    if (heading && heading.parentNode === target) { heading.insertAdjacentElement("afterend", flashes); }
+    else { target.insertBefore(flashes, target.firstChild); }
+    flashes.classList.add("flashes--inline");
+    target.scrollIntoView();
+  }
 });

@@ -58,7 +58,19 @@ def _paths(world) -> dict[str, str]:
     }
 
 
-SIGNED_IN = ["home", "titles", "title", "profile", "settings", "password", "email", "linked", "title_new", "title_edit", "title_cover"]
+SIGNED_IN = [
+    "home",
+    "titles",
+    "title",
+    "profile",
+    "settings",
+    "password",
+    "email",
+    "linked",
+    "title_new",
+    "title_edit",
+    "title_cover",
+]
 SIGNED_OUT = ["home", "titles", "title", "profile", "signin", "signup", "restore", "activate", "privacy", "not_found"]
 
 
@@ -67,7 +79,11 @@ def _check(browser, live_server, world, name: str, *, signed_in: bool, color_sch
     for screen, lang in COMBINATIONS:
         person = world["people"][lang]
         context, page = new_context(
-            browser, live_server.url, screen=screen, locale="ru-RU" if lang == "ru" else "en-US", color_scheme=color_scheme
+            browser,
+            live_server.url,
+            screen=screen,
+            locale="ru-RU" if lang == "ru" else "en-US",
+            color_scheme=color_scheme,
         )
         try:
             if signed_in:
