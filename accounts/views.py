@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.context_processors import THEME_COOKIE
 from core.errors import ServiceError
+from core.forms import mark_upload_too_large, show_error
 from core.ratelimit import client_ip
 
 from . import forms, services
@@ -214,11 +215,21 @@ def _profile_initial(user) -> dict:
     }
 
 
+AVATAR_ERROR = "accounts:avatar_error"
+
+
 def _settings_page(request, *, profile_form=None, avatar_form=None, status=200):
     user = request.user
+    if avatar_form is None:
+        avatar_form = forms.AvatarForm()
+        # A refused upload came back here by a redirect, its error with it.
+        mark_upload_too_large(request, avatar_form, "avatar")
+        error = request.session.pop(AVATAR_ERROR, None)
+        if isinstance(error, str) and error:
+            show_error(avatar_form, "avatar", error)
     context = {
         "profile_form": profile_form or forms.ProfileForm(initial=_profile_initial(user)),
-        "avatar_form": avatar_form or forms.AvatarForm(),
+        "avatar_form": avatar_form,
     }
     return render(request, "accounts/settings.html", context, status=status)
 
@@ -264,7 +275,9 @@ def avatar(request):
         else:
             messages.success(request, _("Your new avatar is in place."))
             return redirect("accounts:settings")
-    return _settings_page(request, avatar_form=form, status=400)
+    # Back to the settings page (a URL that answers GET), the error with it.
+    request.session[AVATAR_ERROR] = " ".join(str(e) for errors in form.errors.values() for e in errors)[:500]
+    return redirect(reverse("accounts:settings") + "#avatar")
 
 
 @never_cache

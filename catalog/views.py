@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.cache import cached_html
 from core.errors import ServiceError
-from core.forms import add_service_error
+from core.forms import add_service_error, mark_upload_too_large
 from core.i18n import is_supported_locale
 from core.pagination import page_for
 from reviews.cache import title_reviews_scope
@@ -207,7 +207,13 @@ def title_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def title_cover(request, pk: int):
     title = _curator_title(request, pk, "change")
+    if request.method == "POST" and request.POST.get("remove"):
+        services.title_remove_cover(actor=request.user, title=title)
+        messages.success(request, _("The cover was removed."))
+        return redirect("catalog:title", pk=title.pk)
     form = CoverForm(request.POST or None, request.FILES or None)
+    if request.method == "GET":
+        mark_upload_too_large(request, form, "cover")
     if request.method == "POST" and form.is_valid():
         try:
             services.title_set_cover(actor=request.user, title=title, upload=form.cleaned_data["cover"])

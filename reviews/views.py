@@ -35,7 +35,6 @@ def review_save(request, pk: int):
     return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#my-review")
 
 
-
 @login_required
 @require_POST
 def review_delete(request, pk: int):

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +17,7 @@ from core.cache import cached, request_cache_key
 from core.errors import Invalid, ServiceError
 from core.pagination import page_for
 from reviews.cache import user_reviews_scope
-from reviews.selectors import user_reviews
+from reviews.selectors import user_ratings, user_reviews
 
 from . import selectors, services
 from .cache import user_walks_scope
@@ -67,6 +67,13 @@ def profile(request, pk: int):
                     walks = list(selectors.user_walks(user_id=pk, type=type_, state=state)[:SECTION_SIZE])
                     sections.append({"type": type_, "walks": walks, "count": counts[type_]})
         reviews_page = page_for(request, user_reviews(user_id=pk, type=review_type), param="rpage", per_page=10)
+        # Cards on a profile show the owner's own score, not the title's mean.
+        shown = [w for section in sections for w in section["walks"]]
+        if walks_page is not None:
+            walks_page.object_list = shown = list(walks_page.object_list)
+        ratings = user_ratings(user_id=pk, title_ids={w.title_id for w in shown})
+        for w in shown:
+            w.owner_rating = ratings.get(w.title_id)
         context = {
             "person": person,
             "profile": person.profile,
