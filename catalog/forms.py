@@ -20,6 +20,7 @@ class TitleForm(forms.Form):
         max_length=Title._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    force = forms.BooleanField(label=_("Add it anyway: it is a different title"), required=False)
 
 
 class CoverForm(forms.Form):

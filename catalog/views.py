@@ -175,15 +175,18 @@ def _curator_title(request, pk: int | None, action: str):
 def title_create(request):
     _curator_title(request, None, "add")
     form = TitleForm(request.POST or None, initial={"type": request.GET.get("type") or TitleType.GAME})
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             title = services.title_create(actor=request.user, **form.cleaned_data)
+        except services.DuplicateTitle as exc:
+            duplicate = exc.existing  # a warning with a link, and the choice to add it anyway
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, _("The title was added. Upload a cover if you have one."))
             return redirect("catalog:title", pk=title.pk)
-    return render(request, "catalog/title_form.html", {"form": form, "title": None})
+    return render(request, "catalog/title_form.html", {"form": form, "title": None, "duplicate": duplicate})
 
 
 @login_required
@@ -192,6 +195,7 @@ def title_edit(request, pk: int):
     title = _curator_title(request, pk, "change")
     initial = {f: getattr(title, f) for f in ("name", "type", "release_year", "description")}
     form = TitleForm(request.POST or None, initial=initial)
+    del form.fields["force"]  # only a new title is checked for a duplicate
     if request.method == "POST" and form.is_valid():
         try:
             services.title_update(actor=request.user, title=title, **form.cleaned_data)
