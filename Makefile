@@ -28,10 +28,10 @@ run: setup  ## Serve the site on http://127.0.0.1:8000 with demo data
 	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/ and printed here."
 	@echo "  Demo sign-in: see README (demo@walks.localhost / walks-demo-2026)."
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: setup  ## The same with gunicorn and several worker processes
-	$(VENV)/bin/gunicorn config.wsgi -w 3 -b $(HOST):$(PORT) --access-logfile -
+	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -w 3 -b $(HOST):$(PORT) --access-logfile -
 
 test: $(VENV)/.installed  ## Run the test suite (browser tests need /usr/bin/chromium)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)

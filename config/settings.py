@@ -42,7 +42,28 @@ if not SECRET_KEY:
     SECRET_KEY = secret_key.load_or_create(Path(env.str("DJANGO_SECRET_KEY_FILE", default=str(VAR_DIR / "secret_key"))))
 _jwt_signing_key = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# The embedded default derives its host names and SITE_URL from how `make run`
+# started it (WALKS_HOST/WALKS_PORT, passed by the Makefile) unless they are set:
+# `make run PORT=8101` mails links to 8101; `make run HOST=0.0.0.0` answers a
+# phone on the LAN at this machine's address.
+_RUN_HOST = env.str("WALKS_HOST", default="127.0.0.1")
+_RUN_PORT = env.int("WALKS_PORT", default=8000)
+_LAN_ADDRESS = ""
+if _RUN_HOST in ("0.0.0.0", "::"):  # noqa: S104 - the address `make run HOST=0.0.0.0` listens on
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as _probe:
+            _probe.connect(("192.0.2.1", 9))  # no packet is sent: it only picks the outgoing interface
+            _LAN_ADDRESS = _probe.getsockname()[0]
+    except OSError:
+        _LAN_ADDRESS = ""
+_default_hosts = ["127.0.0.1", "localhost", "testserver"]
+if _RUN_HOST in ("0.0.0.0", "::"):  # noqa: S104
+    _default_hosts.append(_LAN_ADDRESS or "*")
+elif _RUN_HOST not in _default_hosts:
+    _default_hosts.append(_RUN_HOST)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=_default_hosts)
 # The key once committed to the repository signs nothing others can reach
 # (core.checks reports it too, should settings change after this point).
 for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_signing_key)):
@@ -53,7 +74,8 @@ for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_
             "in var/secret_key)."
         )
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_site_host = _LAN_ADDRESS or ("127.0.0.1" if _RUN_HOST in ("0.0.0.0", "::") else _RUN_HOST)  # noqa: S104
+SITE_URL = env.str("SITE_URL", default=f"http://{_site_host}:{_RUN_PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [

@@ -99,3 +99,24 @@ def test_plain_http_embedded_default_has_neither():
     result = _run({"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x" * 50}, "-c", SHOW)
     redirect, hsts, _subdomains = json.loads(result.stdout.strip().splitlines()[-1])
     assert redirect is False and hsts == 0
+
+
+SHOW_SITE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.SITE_URL, s.ALLOWED_HOSTS]))"
+)
+
+
+def test_make_run_port_and_host_give_the_site_url_and_hosts():
+    """`make run PORT=8101 HOST=0.0.0.0` passes WALKS_PORT/WALKS_HOST: links and hosts follow."""
+    base = {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x" * 50}
+    site, hosts = json.loads(_run({**base, "WALKS_PORT": "8101"}, "-c", SHOW_SITE).stdout.strip().splitlines()[-1])
+    assert site == "http://127.0.0.1:8101" and "127.0.0.1" in hosts
+    lan = {**base, "WALKS_PORT": "8101", "WALKS_HOST": "0.0.0.0"}
+    site, hosts = json.loads(_run(lan, "-c", SHOW_SITE).stdout.strip().splitlines()[-1])
+    assert site.endswith(":8101") and site.split("//")[1].split(":")[0] in hosts
+    explicit = {**lan, "SITE_URL": "http://walks.lan:9000", "DJANGO_ALLOWED_HOSTS": "walks.lan"}
+    assert json.loads(_run(explicit, "-c", SHOW_SITE).stdout.strip().splitlines()[-1]) == [
+        "http://walks.lan:9000",
+        ["walks.lan"],
+    ]
