@@ -84,4 +84,11 @@ def csrf_failure(request, reason=""):
 
 
 def home(request):
-    return render(request, "home.html")
+    # "Welcome back" only for someone who joined before this sign-in (an hour's grace).
+    user = request.user
+    returning = bool(
+        user.is_authenticated
+        and getattr(user, "last_auth_at", None)
+        and (user.last_auth_at - user.joined_at).total_seconds() > 3600
+    )
+    return render(request, "home.html", {"returning": returning})
