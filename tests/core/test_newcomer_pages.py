@@ -46,5 +46,5 @@ def test_title_page_shows_year_type_and_the_persons_own_state_and_score(client):
     client.force_login(person)
     html = client.get(f"/titles/{title.pk}/").content.decode()
     assert 'data-testid="release-year">2020<' in html
-    mine = html.split('data-testid="mine"', 1)[1].split("</p>", 1)[0]
+    mine = html.split('data-testid="mine"', 1)[1].split("</div>", 1)[0]
     assert "Completed" in mine and "88" in mine
