@@ -1,13 +1,11 @@
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from core.views import healthz, home
+from core.views import favicon, healthz, home
 
 APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "staff"]
 
@@ -29,7 +27,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page says: the SVG answers.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     *[path("", include(f"{app}.urls")) for app in APPS],

@@ -92,3 +92,12 @@ def home(request):
         and (user.last_auth_at - user.joined_at).total_seconds() > 3600
     )
     return render(request, "home.html", {"returning": returning})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: the SVG answers
+    (resolved per request: the hashed name exists only after collectstatic)."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
