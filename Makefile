@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-fast lint format migrations-check bench chaos messages messages-check messages-update clean
+.PHONY: run serve test test-fast lint format migrations-check bench bench-mcp chaos messages messages-check messages-update clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +22,16 @@ setup: $(VENV)/.installed var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 
-run: setup  ## Serve the site on http://127.0.0.1:8000 with demo data
+run: setup  ## Serve the site and the MCP server (/mcp) on http://127.0.0.1:8000 with demo data
 	@echo ""
 	@echo "  Walks is running on http://$(HOST):$(PORT)/"
-	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/ and printed here."
+	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/; each one is announced here with its file."
 	@echo "  Demo sign-in: see README (demo@walks.localhost / walks-demo-2026)."
 	@echo ""
-	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
 
-serve: setup  ## The same with gunicorn and several worker processes
-	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -w 3 -b $(HOST):$(PORT) --access-logfile -
+serve: setup  ## The same with several worker processes
+	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(VENV)/bin/uvicorn config.asgi:application --workers 3 --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed  ## Run the test suite (browser tests need /usr/bin/chromium)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
@@ -66,5 +66,11 @@ bench: $(VENV)/.installed
 chaos: $(VENV)/.installed
 	bash bench/chaos.sh
 
+bench-mcp: $(VENV)/.installed  ## An MCP tools/call of set_walk against the REST POST, on uvicorn (a minute)
+	$(PY) bench/mcp.py
+
 clean:
 	rm -rf var/cache var/mail
+
+bench-imports: $(VENV)/.installed  ## 10,000 imported rows: time and queries per batch (SQLite, or DATABASE_URL)
+	$(PY) bench/imports.py

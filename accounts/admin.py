@@ -1,11 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from core.errors import ServiceError
+from core.forms import add_service_error
 
 from .models import Profile, ServiceToken, User
 from .service_tokens import service_token_create, service_token_revoke
-from .services import user_deactivate
+from .services import password_check, password_set, user_deactivate, user_revoke_refresh_tokens
 
 admin.site.site_header = _("Walks administration")
 admin.site.site_title = _("Walks admin")
@@ -17,8 +21,35 @@ class ProfileInline(admin.StackedInline):
     fields = ("username", "avatar", "bio", "links")
 
 
+class PasswordSetForm(AdminPasswordChangeForm):
+    """An admin setting someone's password does what every other door does
+    (accounts.services.password_set): the same rules, refresh tokens
+    revoked, other sessions ended, the owner notified."""
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("password1")
+        if password:
+            try:
+                password_check(password=password, user=self.user, field="password1")
+            except ServiceError as exc:
+                add_service_error(self, exc)
+        return data
+
+    def save(self, commit=True):
+        if not self.cleaned_data.get("set_usable_password", True):
+            # "Password-based authentication: Disabled": no password to set,
+            # but whatever the old one signed in must end as well.
+            user = super().save(commit=commit)
+            user_revoke_refresh_tokens(user=user)
+            return user
+        password_set(user=self.user, password=self.cleaned_data["password1"], field="password1")
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = PasswordSetForm
     inlines = [ProfileInline]
     list_display = ("email", "username_display", "pin", "locale", "is_active", "is_staff", "joined_at", "last_auth_at")
     list_filter = ("is_active", "is_staff", "is_superuser", "locale", "groups")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/signin", v.SignUpView.as_view(), name="api-auth-signin"),
     path("auth/signup", v.SignUpView.as_view(), name="api-auth-signup"),
     path("auth/token", v.TokenObtainView.as_view(), name="api-auth-token"),
+    path("auth/token/mfa", v.TokenMfaView.as_view(), name="api-auth-token-mfa"),
     path("auth/token/update", v.TokenUpdateView.as_view(), name="api-auth-token-update"),
     path("auth/logout", v.LogoutView.as_view(), name="api-auth-logout"),
     path("auth/password/restore", v.PasswordRestoreView.as_view(), name="api-auth-password-restore"),

@@ -1,4 +1,4 @@
-"""The accounts API (SPEC 4 "Auth" and "Profile"): parse, call a service, respond."""
+"""The accounts API (sign-up, tokens, restore, profile): parse, call a service, respond."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from core.api import ERRORS, parse
 from core.errors import NotAuthenticated
 from core.ratelimit import client_ip
 
+from . import mfa, services
 from . import serializers as s
-from . import services
 from .models import User
 from .user_cache import cached_for_user
 
@@ -87,15 +87,49 @@ class TokenObtainView(AnonymousAPIView):
     @extend_schema(
         tags=["auth"],
         summary="Sign in: a JWT pair",
-        description="One 401 `invalid_credentials` for an unknown e-mail and a wrong password; 429 after repeated failures.",
+        description=(
+            "One 401 `invalid_credentials` for an unknown e-mail and a wrong password; 429 after repeated failures. "
+            "For an account with two-factor authentication the right password gets 401 `mfa_required` with a "
+            "`ticket` (single use, 5 minutes): send it with a code to `POST /api/v1/auth/token/mfa`. "
+            "401, not 403: the caller is not authenticated yet, nothing is refused to an identity."
+        ),
         request=s.TokenObtainIn,
-        responses={200: s.TokenPairOut, **ERRORS},
+        responses={
+            200: s.TokenPairOut,
+            401: OpenApiResponse(
+                s.MfaRequiredOut, description="`mfa_required` (with a ticket) or `invalid_credentials`"
+            ),
+            400: ERRORS[400],
+            429: ERRORS[429],
+        },
     )
     def post(self, request):
         data = parse(s.TokenObtainIn, request.data)
         user = services.user_authenticate(email=data["email"], password=data["password"], ip=client_ip(request))
+        if mfa.mfa_enabled(user):
+            detail = _("Enter the code from your authenticator app.")
+            ticket = mfa.mfa_ticket_issue(user=user)
+            return Response({"detail": detail, "code": "mfa_required", **ticket}, status=status.HTTP_401_UNAUTHORIZED)
         services.user_record_sign_in(user=user)
         return Response(services.token_pair_issue(user=user))
+
+
+class TokenMfaView(AnonymousAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign in, second step: the ticket and a code give a JWT pair",
+        description=(
+            "The code is the 6 digits of the authenticator app or a recovery code (each works once). "
+            "A wrong code is a 401 `mfa_code_invalid` and the ticket stays usable until it expires; "
+            "an unknown, expired or used ticket is a 401 `mfa_ticket_invalid` (sign in again); "
+            "429 after repeated wrong codes."
+        ),
+        request=s.TokenMfaIn,
+        responses={200: s.TokenPairOut, **ERRORS},
+    )
+    def post(self, request):
+        data = parse(s.TokenMfaIn, request.data)
+        return Response(mfa.token_pair_issue_mfa(ticket=data["ticket"], code=data["code"], ip=client_ip(request)))
 
 
 class TokenUpdateView(AnonymousAPIView):
@@ -207,6 +241,11 @@ class MeView(APIView):
         data = parse(s.ProfileUpdateIn, request.data)
         services.profile_update(user=request.user, **data)
         return Response(_me(request.user))
+
+    # Deleting the account spans the apps above accounts: imports orchestrates it.
+    from imports.api_views import AccountDelete as _AccountDelete
+
+    delete = _AccountDelete.delete
 
 
 class AvatarView(APIView):

@@ -19,3 +19,10 @@ class AccountsConfig(AppConfig):
         user_model = get_user_model()
         for through in (user_model.groups.through, user_model.user_permissions.through):
             m2m_changed.connect(memberships_changed, sender=through, dispatch_uid=f"accounts.m2m.{through.__name__}")
+
+        # A login by any door of a user with a second factor waits for the code (accounts.mfa).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .mfa import demand_second_factor
+
+        user_logged_in.connect(demand_second_factor, dispatch_uid="accounts.mfa.demand_second_factor")

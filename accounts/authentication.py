@@ -33,12 +33,19 @@ class TokenRevoked(exceptions.AuthenticationFailed):
     default_code = "token_revoked"
 
 
+class TokenSignedOut(exceptions.AuthenticationFailed):
+    default_detail = _("This session was signed out. Sign in again.")
+    default_code = "token_revoked"
+
+
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
     """simplejwt, with one clear code for an expired token and another for a bad one.
 
     Access tokens issued by ``accounts.services.token_pair_issue`` carry a
     fingerprint of the password; after a password change or restore they get
-    401 ``token_revoked`` at once instead of living out their 15 minutes.
+    401 ``token_revoked`` at once instead of living out their 15 minutes; so
+    do the access tokens of a refresh-token family that was signed out or
+    reused (a mark in the cache, see ``accounts.services.token_family_end``).
     """
 
     def authenticate(self, request):
@@ -63,7 +70,7 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
             raise TokenInvalid() from exc
 
     def get_user(self, validated_token):
-        from .services import token_password_claim_matches
+        from .services import FAMILY_CLAIM, token_family_revoked, token_password_claim_matches
 
         user = cached_user(validated_token.get(jwt_settings.USER_ID_CLAIM))
         if user is None or not user.is_active:
@@ -72,6 +79,8 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
             )
         if not token_password_claim_matches(token=validated_token, user=user):
             raise TokenRevoked()
+        if token_family_revoked(validated_token.get(FAMILY_CLAIM)):
+            raise TokenSignedOut()
         return user
 
 

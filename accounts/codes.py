@@ -1,4 +1,4 @@
-"""E-mailed one-time codes (SPEC 7): sign-up, password restore, e-mail change.
+"""E-mailed one-time codes: sign-up, password restore, e-mail change.
 
 A code is 6 digits from ``secrets``, lives at most ``ACCOUNTS_CODE_TTL``
 seconds, dies after ``ACCOUNTS_CODE_MAX_TRIES`` wrong tries, is used once, is
@@ -31,7 +31,7 @@ from django.core.cache import cache
 
 from core.secrets import equals, hash_code, new_code
 
-PURPOSES = ("signup", "restore", "change")
+PURPOSES = ("signup", "restore", "change", "delete")
 
 
 def code_ttl() -> int:

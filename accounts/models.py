@@ -125,6 +125,9 @@ class Profile(models.Model):
     bio = models.TextField(_("about"), max_length=BIO_MAX_LENGTH, blank=True)
     links = models.JSONField(_("links"), default=list, blank=True)
     theme = models.CharField(_("theme"), max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    # Walks, reviews, statistics and feed entries only for the person and the
+    # followers they approve (enforced by the doors, see social.selectors.can_see).
+    is_private = models.BooleanField(_("private profile"), default=False)
 
     class Meta:
         verbose_name = _("profile")
@@ -140,6 +143,22 @@ class Profile(models.Model):
         while cls.objects.filter(username__iexact=candidate).exists():
             candidate = f"{base}{secrets.randbelow(10_000)}"
         return candidate
+
+
+class UsernameHistory(models.Model):
+    """A username someone had: its old profile URLs keep redirecting to them
+    (until someone else takes the name)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="old_usernames")
+    username = models.CharField(_("username"), max_length=USERNAME_MAX_LENGTH)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former username")
+        indexes = [models.Index(Lower("username"), name="accounts_old_username_ci")]
+
+    def __str__(self) -> str:
+        return self.username
 
 
 class ServiceTokenQuerySet(models.QuerySet):

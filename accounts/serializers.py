@@ -202,3 +202,26 @@ class PasswordChangeOut(TokenPairOut):
 
 class DetailOut(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# --- The second factor (accounts.mfa) ------------------------------------------------------------------
+
+
+class MfaRequiredOut(serializers.Serializer):
+    """The token endpoint's 401: ``mfa_required`` with a ticket, or ``invalid_credentials`` without."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="`mfa_required` (with `ticket`) or `invalid_credentials`.")
+    ticket = serializers.CharField(
+        required=False, help_text="With `mfa_required`: single use, for `POST /api/v1/auth/token/mfa`."
+    )
+    ticket_expires_at = serializers.IntegerField(
+        required=False, help_text="With `mfa_required`: UNIX seconds, 5 minutes after the password step."
+    )
+
+
+class TokenMfaIn(serializers.Serializer):
+    ticket = StrictCharField(max_length=200)
+    code = StrictCharField(
+        max_length=32, help_text="The 6 digits of the authenticator app, or a recovery code (used up)."
+    )

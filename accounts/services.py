@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, authenticate, password_validation
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, password_validation
 from django.contrib.auth import login as django_login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -30,11 +32,15 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from core import ratelimit
+from core import broker, ratelimit
+from core.cache import bump
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
@@ -42,6 +48,7 @@ from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from . import codes
+from .cache import privacy_scope, token_family_revoked_key
 from .models import (
     BIO_MAX_LENGTH,
     LINK_MAX_LENGTH,
@@ -51,6 +58,7 @@ from .models import (
     Profile,
     Theme,
     User,
+    UsernameHistory,
     normalize_email,
 )
 
@@ -61,6 +69,8 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 AVATAR_SIDE = 512
 # JWT claim binding a token to the password it was issued under (see token_pair_issue).
 PASSWORD_CLAIM = "pwv"
+# JWT claim naming the refresh-token family a pair belongs to (see token_pair_issue).
+FAMILY_CLAIM = "fam"
 
 
 class TokenPair(TypedDict):
@@ -189,10 +199,30 @@ def signup_code_send(*, email: str, ip: str, locale: str) -> None:
 
 
 def password_restore_request(*, email: str, ip: str) -> None:
-    """Step 1 of a password restore: a code for an existing active account,
-    nothing at all for an unknown address. Limits apply the same to both."""
+    """Step 1 of a password restore. The request does the same work for every
+    address: the limits, then one queued task with the address; the task
+    (:func:`password_restore_send`) looks the account up and sends a code or
+    nothing. Whether an account exists never changes the request's time or
+    queries. 503 ``email_unavailable`` when the queue refuses the task."""
+    from . import tasks
+
     email = normalize_email(email)
     _code_send_guard(email=email, ip=ip)
+
+    def enqueue() -> None:
+        try:
+            broker.enqueue(tasks.password_restore_send, kwargs={"email": email})
+        except (broker.BrokerUnavailable, BrokerError, OSError) as exc:
+            logger.error("could not queue a password restore: %s", exc)
+            codes.send_mark_release(email)
+            raise Unavailable() from exc
+
+    transaction.on_commit(enqueue, robust=False)
+
+
+def password_restore_send(*, email: str) -> None:
+    """The worker's half of a restore request: a code for an existing active
+    account, nothing at all for an unknown address."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
         return
@@ -274,18 +304,25 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
     return user
 
 
-def user_authenticate(*, email: str, password: str, ip: str) -> User:
+def user_authenticate(*, email: str, password: str, ip: str | None) -> User:
     """Check e-mail and password, with failures limited per account and per IP.
 
-    Unknown e-mail, wrong password and inactive account get the same 401
-    (``invalid_credentials``); over a limit, 429.
+    Every sign-in door comes here: the site's page, the API's token endpoint
+    and, through ``accounts.backends.EmailBackend``, Django's own (the admin's
+    login). Unknown e-mail, wrong password and inactive account get the same
+    401 (``invalid_credentials``); over a limit, 429. ``ip`` None (a call with
+    no request, e.g. ``Client.login``) is limited per account only.
     """
+    from .backends import credentials_check
+
     email = normalize_email(email)
-    ratelimit.guard("signin-ip", ip)
+    if ip is not None:
+        ratelimit.guard("signin-ip", ip)
     ratelimit.guard("signin-account", email)
-    user = authenticate(None, email=email, password=password)
+    user = credentials_check(email=email, password=password)
     if user is None:
-        ratelimit.hit("signin-ip", ip)
+        if ip is not None:
+            ratelimit.hit("signin-ip", ip)
         ratelimit.hit("signin-account", email)
         raise NotAuthenticated(_("Wrong e-mail or password."), code="invalid_credentials")
     return user
@@ -307,12 +344,52 @@ def token_password_claim_matches(*, token, user: User) -> bool:
     return claim is None or equals(str(claim), token_password_claim(user))
 
 
-def token_pair_issue(*, user: User) -> TokenPair:
-    """A fresh access + refresh pair; ``access_expires_at`` is the access token's own ``exp``."""
-    refresh = RefreshToken.for_user(user)
+def token_pair_issue(*, user: User, family: str | None = None) -> TokenPair:
+    """A fresh access + refresh pair; ``access_expires_at`` is the access token's own ``exp``.
+
+    Both carry the refresh-token family (``fam``): a sign-in starts one, each
+    rotation stays in it. The refresh token's ``jti`` is ``<family>.<random>``
+    so the family's rows in OutstandingToken can be found without a table of
+    our own (see :func:`token_family_end`).
+    """
+    family = family or uuid.uuid4().hex
+    refresh = RefreshToken()
+    refresh[jwt_settings.USER_ID_CLAIM] = str(getattr(user, jwt_settings.USER_ID_FIELD))
+    refresh[jwt_settings.JTI_CLAIM] = f"{family}.{uuid.uuid4().hex}"
+    refresh[FAMILY_CLAIM] = family
     refresh[PASSWORD_CLAIM] = token_password_claim(user)
+    OutstandingToken.objects.create(
+        user=user,
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        token=str(refresh),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh), "access_expires_at": int(access["exp"])}
+
+
+def token_family_revoked(family: str | None) -> bool:
+    """Whether access tokens of ``family`` were signed out (one cache read per API call)."""
+    return bool(family) and bool(cache.get(token_family_revoked_key(str(family))))
+
+
+def token_family_end(*, user: User, family: str | None, reuse: bool) -> None:
+    """End a refresh-token family: every refresh token of it is blacklisted and
+    its access tokens are refused until they expire (a mark in the cache, kept
+    for the access lifetime). A token minted before families existed has
+    none: on reuse, every refresh token of the user goes instead."""
+    if family:
+        alive = OutstandingToken.objects.filter(user=user, jti__startswith=f"{family}.").exclude(
+            blacklistedtoken__isnull=False
+        )
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in alive], ignore_conflicts=True)
+        lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+        cache.set(token_family_revoked_key(family), 1, timeout=lifetime + 60)
+    elif reuse:
+        user_revoke_refresh_tokens(user=user)
+    if reuse:
+        logger.warning("refresh token reused: token family of user #%s revoked", user.pk)
 
 
 def _refresh_invalid() -> NotAuthenticated:
@@ -321,9 +398,17 @@ def _refresh_invalid() -> NotAuthenticated:
     )
 
 
+class _RefreshTokenAnyState(RefreshToken):
+    """A refresh token checked for signature, type and expiry but not for the
+    blacklist: the caller tells a first use from a reuse (which it punishes)."""
+
+    def verify(self) -> None:
+        Token.verify(self)
+
+
 def _refresh_load(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     try:
-        token = RefreshToken(raw)
+        token = _RefreshTokenAnyState(raw)
     except TokenError as exc:
         raise _refresh_invalid() from exc
     outstanding = (
@@ -334,25 +419,33 @@ def _refresh_load(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     return token, outstanding
 
 
-@transaction.atomic
 def token_pair_refresh(*, refresh: str) -> TokenPair:
-    """Rotate: blacklist ``refresh`` and issue a new pair. A refresh token
-    works once; a second use (or a race of two) gets 401 ``token_invalid``."""
+    """Rotate: blacklist ``refresh`` and issue a new pair in its family. A
+    refresh token works once. A second use is reuse, the sign of a stolen
+    token (or of a client that lost a reply): the whole family ends, so the
+    thief's and the owner's tokens stop alike, and the owner signs in again.
+    Either way 401 ``token_invalid``."""
     token, outstanding = _refresh_load(refresh)
     user = outstanding.user
     if not user.is_active or not token_password_claim_matches(token=token, user=user):
         raise _refresh_invalid()
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if not created:
-        raise _refresh_invalid()
-    return token_pair_issue(user=user)
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        if created:
+            return token_pair_issue(user=user, family=token.get(FAMILY_CLAIM))
+    with transaction.atomic():  # committed before the 401
+        token_family_end(user=user, family=token.get(FAMILY_CLAIM), reuse=True)
+    raise _refresh_invalid()
 
 
-@transaction.atomic
 def token_refresh_revoke(*, refresh: str) -> None:
-    """Sign out an API client: its refresh token stops working."""
-    _token, outstanding = _refresh_load(refresh)
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    """Sign out an API client: its refresh token stops working, and so do the
+    access tokens of its family (at once, not after their 15 minutes). An
+    already used refresh token is reuse (see :func:`token_pair_refresh`)."""
+    token, outstanding = _refresh_load(refresh)
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        token_family_end(user=outstanding.user, family=token.get(FAMILY_CLAIM), reuse=not created)
     if not created:
         raise _refresh_invalid()
 
@@ -559,13 +652,23 @@ def profile_update(
     bio: str | None = None,
     links: list[str] | None = None,
     locale: str | None = None,
+    is_private: bool | None = None,
 ) -> Profile:
-    """Change what is given (None = leave as is)."""
+    """Change what is given (None = leave as is). A changed username is kept
+    in the person's former usernames, so their old profile URLs redirect."""
     profile = Profile.objects.select_for_update().get(user=user)
     profile_fields, user_fields = [], []
     if username is not None and username.strip() != profile.username:
+        former = profile.username
         profile.username = username_clean(username, user=user)
         profile_fields.append("username")
+        if former.lower() != profile.username.lower():
+            UsernameHistory.objects.create(user=user, username=former)
+    if is_private is not None and bool(is_private) != profile.is_private:
+        profile.is_private = bool(is_private)
+        profile_fields.append("is_private")
+        # Lists of many people (a title's reviews and walks) show them differently now.
+        transaction.on_commit(lambda: bump(privacy_scope()))
     if bio is not None:
         if len(bio) > BIO_MAX_LENGTH:
             message = _("At most %(max)d characters.") % {"max": BIO_MAX_LENGTH}
@@ -592,6 +695,7 @@ def profile_update(
 
 def profile_avatar_set(*, user: User, upload) -> Profile:
     """Replace the avatar with ``upload``, checked by content, cropped square and re-encoded."""
+    ratelimit.check("image-upload-user", f"user:{user.pk}")  # decoding costs memory and CPU
     content = reencode_image(upload, field="avatar", max_side=AVATAR_SIDE, square=True)
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(user=user)
@@ -628,3 +732,61 @@ def profile_theme_set(*, user: User, theme: str) -> Profile:
         profile.save(update_fields=["theme"])
     user.profile = profile
     return profile
+
+
+# --- Leaving: deleting an account -----------------------------------------------------
+# The account's own part. Walks, reviews, the watchlist, imports and the
+# linked group belong to apps above this one: imports.services.account_delete
+# deletes them through their own services first, then calls user_delete.
+
+
+def account_delete_code_send(*, user: User, ip: str) -> None:
+    """For an account without a usable password (made by the staff bot and
+    never activated, for instance): e-mail a code that confirms the deletion."""
+    _code_send_guard(email=user.email, ip=ip)
+    _code_mail(
+        purpose="delete",
+        subject=user.email,
+        email=user.email,
+        template="accounts/account_delete_code",
+        context={"email": user.email, "username": user.username},
+        locale=user.locale,
+        with_code=True,
+    )
+
+
+def account_delete_verify(*, user: User, password: str | None = None, code: str | None = None) -> None:
+    """The confirmation of a deletion: the password, or the e-mailed code when
+    the account has no usable password. Limited like sign-in failures."""
+    if user.has_usable_password():
+        if not password:
+            message = _("Enter your password to confirm.")
+            raise Invalid(message, code="password_required", errors={"password": [message]})
+        _password_verify(user=user, password=password, field="password")
+        return
+    checked = codes.code_check(purpose="delete", subject=user.email, code=str(code or ""))
+    if checked is None or not codes.code_consume(checked):
+        raise _code_invalid()
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account with its profile and avatar file, its refresh
+    tokens (outstanding and blacklisted), its browser sessions and pending
+    e-mail codes, and send a last e-mail. Access tokens die with the row:
+    authentication finds no user."""
+    email, locale, username, pk = user.email, user.locale, user.username, user.pk
+    profile = Profile.objects.filter(user=user).first()
+    avatar = profile.avatar.name if profile and profile.avatar else ""
+    storage = profile.avatar.storage if profile else None
+    user_end_sessions(user=user)
+    OutstandingToken.objects.filter(user=user).delete()  # their blacklist rows go with them
+    for purpose in ("signup", "restore", "delete"):
+        codes.code_discard(purpose=purpose, subject=email)
+    user.delete()
+    if avatar and storage is not None:
+        transaction.on_commit(lambda: storage.delete(avatar))
+    send_notice(
+        template="accounts/account_deleted", to=email, context={"email": email, "username": username}, locale=locale
+    )
+    logger.info("user #%s deleted their account", pk)

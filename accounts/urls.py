@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,4 +16,14 @@ urlpatterns = [
     path("settings/email/", views.email_change, name="email_change"),
     path("settings/email/confirm/", views.email_change_confirm, name="email_change_confirm"),
     path("settings/theme/", views.theme, name="theme"),
+]
+
+# The second factor (accounts.mfa_views).
+urlpatterns += [
+    path("signin/code/", mfa_views.code, name="mfa_code"),
+    path("settings/two-factor/", mfa_views.settings_page, name="mfa"),
+    path("settings/two-factor/enrol/", mfa_views.enrol, name="mfa_enrol"),
+    path("settings/two-factor/qr.svg", mfa_views.qr, name="mfa_qr"),
+    path("settings/two-factor/recovery-codes/", mfa_views.recovery_codes, name="mfa_recovery_codes"),
+    path("settings/two-factor/disable/", mfa_views.disable, name="mfa_disable"),
 ]

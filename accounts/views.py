@@ -21,7 +21,7 @@ from core.errors import ServiceError
 from core.forms import mark_upload_too_large, show_error
 from core.ratelimit import client_ip
 
-from . import forms, services
+from . import forms, mfa, services
 from .models import Theme, normalize_email
 
 SIGNUP_EMAIL = "accounts:signup_email"
@@ -140,7 +140,11 @@ def signin(request):
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
-            return _sign_in(request, user, next_url=next_param or reverse(settings.LOGIN_REDIRECT_URL))
+            next_url = next_param or reverse(settings.LOGIN_REDIRECT_URL)
+            if mfa.mfa_enabled(user):  # not signed in yet: the code page finishes it
+                mfa.sign_in_pending_start(request=request, user=user, next_url=next_url)
+                return redirect("accounts:mfa_code")
+            return _sign_in(request, user, next_url=next_url)
     return render(request, "accounts/signin.html", {"form": form, "next": next_param})
 
 
@@ -230,6 +234,7 @@ def _settings_page(request, *, profile_form=None, avatar_form=None, status=200):
     context = {
         "profile_form": profile_form or forms.ProfileForm(initial=_profile_initial(user)),
         "avatar_form": avatar_form,
+        "mfa_enabled": mfa.mfa_enabled(user),
     }
     return render(request, "accounts/settings.html", context, status=status)
 

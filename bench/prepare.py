@@ -97,7 +97,9 @@ def main() -> None:
     title_page = first_reverse(
         ["catalog:title", "catalog:title_detail", "catalog:detail", "catalog:title-detail"], pk=hot_title
     )
-    profile_page = first_reverse(["walks:profile", "accounts:profile"], pk=heavy)
+    profile_page = first_reverse(
+        ["walks:profile"], username=User.objects.select_related("profile").get(pk=heavy).profile.username
+    ) or first_reverse(["walks:profile", "accounts:profile"], pk=heavy)
     titles_page = first_reverse(["catalog:titles"]) or "/titles/"
 
     data = {

@@ -210,6 +210,16 @@ def bench_markdown(results: dict) -> str:
             f"{rec['max_ms']}); target < {RECOMPUTE_LIMIT_MS:.0f} ms: {'met' if ok else '**missed**'}; "
             f"result {'equals' if rec['correct'] else '**differs from**'} the mean of its reviews.\n"
         )
+    st = results.get("stats")
+    if st:
+        ok = st["stats"]["median_ms"] < st["limit_ms"]
+        out.append(
+            f"**A person's statistics**, uncached (`stats.selectors.compute_user_stats` called directly, "
+            f"{st['walks']:,} walks and {st['reviews']:,} reviews, {st['stats']['runs']} runs): "
+            f"{st['stats']['queries']} queries, median **{st['stats']['median_ms']} ms** (min {st['stats']['min_ms']}, "
+            f"max {st['stats']['max_ms']}); target < {st['limit_ms']} ms: {'met' if ok else '**missed**'}. "
+            f"Their year in review: {st['year']['queries']} queries, median {st['year']['median_ms']} ms.\n"
+        )
     mem = results.get("worker_memory") or []
     if mem:
         worst = max(w["rss_kb"] for w in mem) / 1024

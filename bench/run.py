@@ -158,6 +158,7 @@ def build_cases(ctx: dict) -> list[Case]:
             get(f"{API}/user/{heavy}/walks?type=film&state=completed", jwt),
         ),
         Case("heavy_profile", "Profile of that user (API)", "json", get(f"{API}/user/{heavy}", jwt)),
+        Case("heavy_stats", "Statistics of that user (API)", "json", get(f"{API}/user/{heavy}/stats", jwt)),
         Case("me", "Own profile, /user/@me (API)", "json", get(f"{API}/user/@me", heavy_jwt)),
         Case(
             "titles_page",
@@ -372,6 +373,9 @@ def main() -> None:
         recompute_file = harness.logdir / "recompute.json"
         harness.python("recompute.py", str(recompute_file))
         results["recompute"] = json.loads(recompute_file.read_text())
+        stats_file = harness.logdir / "stats.json"
+        harness.python("stats.py", str(stats_file))
+        results["stats"] = json.loads(stats_file.read_text())
     finally:
         if os.environ.get("BENCH_KEEP_SERVICES"):
             for name in list(harness.processes):

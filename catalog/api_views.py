@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import parse
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
+from reviews.selectors import title_rating_histogram
 from reviews.serializers import ReviewOut
 from walks.serializers import WalkOut
 
@@ -23,6 +24,7 @@ def _title_payload(request, title, walk=None, review=None) -> dict:
     data = TitleOut(title, context={"request": request}).data
     data["walk"] = WalkOut(walk).data if walk is not None else None
     data["review"] = ReviewOut(review).data if review is not None else None
+    data["rating_histogram"] = title_rating_histogram(title_id=title.pk)
     return data
 
 
@@ -32,6 +34,9 @@ TITLE_DETAIL = inline_serializer(
         **TitleOut().get_fields(),
         "walk": WalkOut(allow_null=True),
         "review": ReviewOut(allow_null=True),
+        "rating_histogram": serializers.ListField(
+            child=serializers.IntegerField(), help_text="Reviews in each bucket of 10: 0-9, 10-19 ... 90-100"
+        ),
     },
 )
 
@@ -58,7 +63,7 @@ class TitleListCreate(APIView):
         params = request.query_params
         queryset = selectors.title_list(
             type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
-        )
+        ).prefetch_related("external_ids")
         self._type, self._search = params.get("type"), params.get("search")
         # The same for every caller (see TITLE_LIST_CACHE_SECONDS).
         scope = title_list_scope(self._type)

@@ -7,7 +7,7 @@ import hashlib
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from core.cache import cache_key, cached
@@ -185,7 +185,15 @@ def title_get(*, pk: int) -> Title:
 def title_cached(*, pk: int) -> Title:
     """The title from the cache, until it (or its rating) changes."""
     scope = title_scope(pk)
-    return cached(scope, cache_key(scope), lambda: title_get(pk=pk), timeout=TITLE_CACHE_SECONDS)
+    return cached(
+        scope, cache_key(scope), lambda: title_with_external_ids(title_get(pk=pk)), timeout=TITLE_CACHE_SECONDS
+    )
+
+
+def title_with_external_ids(title: Title) -> Title:
+    """``title`` with its external ids loaded (they are cached with it; their writes bump its scope)."""
+    prefetch_related_objects([title], "external_ids")
+    return title
 
 
 def clean_id(value, *, field: str) -> int:

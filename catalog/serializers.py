@@ -23,6 +23,26 @@ class CoverField(serializers.Field):
         return settings.SITE_URL + url if url.startswith("/") else url
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": "The ids the title is known by, per provider: tmdb, igdb, anilist, imdb, mal.",
+        "example": {"tmdb": "movie/603", "imdb": "tt0133093"},
+    }
+)
+class ExternalIdsField(serializers.Field):
+    """``{"tmdb": "movie/603", "imdb": "tt0133093"}``: one id per provider (the model's constraint)."""
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, title):
+        return {row.provider: row.external_id for row in title.external_ids.all()}
+
+
 # The component names these had as ``...Serializer``; set on each class, since a
 # subclass would otherwise inherit its parent's.
 @extend_schema_serializer(component_name="TitleBrief")
@@ -40,6 +60,7 @@ class TitleBriefOut(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="Title")
 class TitleOut(serializers.ModelSerializer):
     cover = CoverField()
+    external_ids = ExternalIdsField()
 
     class Meta:
         model = Title
@@ -52,6 +73,7 @@ class TitleOut(serializers.ModelSerializer):
             "cover",
             "rating",
             "rating_count",
+            "external_ids",
             "created_at",
             "updated_at",
         ]

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import ratelimit
 from core.cache import bump
 from core.errors import Conflict, Invalid
 from core.images import reencode_image
@@ -130,6 +131,16 @@ def title_update(*, actor, title: Title, **fields: Any) -> Title:
 @transaction.atomic
 def title_set_cover(*, actor, title: Title, upload) -> Title:
     catalog_permission_check(user=actor, action="change")
+    ratelimit.check("image-upload-user", f"user:{actor.pk}")  # decoding costs memory and CPU
+    return title_cover_store(title=title, upload=upload)
+
+
+@transaction.atomic
+def title_cover_store(*, title: Title, upload) -> Title:
+    """Re-encode ``upload`` and make it the title's cover, through the cover
+    field's storage; the replaced file goes once the change has committed.
+    No permission check: the caller is a curator's door (title_set_cover)
+    or the system (a provider's cover, catalog.provider_services)."""
     content = reencode_image(upload, field="cover", max_side=COVER_MAX_SIDE)
     old = title.cover.name if title.cover else ""
     title.cover.save(content.name, content, save=False)
@@ -171,3 +182,61 @@ def title_delete(*, actor, title: Title) -> None:
             storage.delete(cover)
 
     transaction.on_commit(after)
+
+
+# --- Titles created by imports, and merges ---------------------------------------------
+# An imported history that matches no title creates one from the file's own
+# data (no curator permission: the person only names what they watched), so
+# that an import never silently loses a row; curators find them by origin
+# in the admin and merge duplicates.
+
+
+@transaction.atomic
+def titles_create_imported(*, items: list[dict[str, Any]], origin: str) -> list[Title]:
+    """Create many titles at once (one INSERT per 500) from ``items`` of
+    ``{name, type, release_year, external_ids: {provider: id}}``. An external
+    id another title already has is left out."""
+    from .models import ExternalId
+    from .names import name_key
+
+    titles = []
+    for item in items:
+        values = clean_title_fields({k: item[k] for k in ("name", "type", "release_year")}, partial=False)
+        title = Title(**values, origin=origin[:32])
+        title.name_key = name_key(title.name)
+        titles.append(title)
+    Title.objects.bulk_create(titles, batch_size=500)
+    ids = [
+        ExternalId(title=title, provider=provider, external_id=str(value)[:64])
+        for title, item in zip(titles, items, strict=True)
+        for provider, value in (item.get("external_ids") or {}).items()
+        if value
+    ]
+    ExternalId.objects.bulk_create(ids, ignore_conflicts=True, batch_size=500)
+    types = sorted({t.type for t in titles})
+    if types:
+        transaction.on_commit(lambda: titles_changed(*types))
+    return titles
+
+
+def title_create_imported(
+    *, name: str, type: str, release_year: int, origin: str, external_ids: dict[str, str] | None = None
+) -> Title:
+    items = [{"name": name, "type": type, "release_year": release_year, "external_ids": external_ids or {}}]
+    return titles_create_imported(items=items, origin=origin)[0]
+
+
+@transaction.atomic
+def title_absorb_catalog(*, actor, source: Title, target: Title) -> None:
+    """The catalogue's part of merging ``source`` into ``target``: the
+    external ids ``target`` lacks move over, then ``source`` is deleted. The
+    caller (imports.services.title_merge) has moved the walks and reviews."""
+    from .models import ExternalId
+
+    catalog_permission_check(user=actor, action="delete")
+    if source.pk == target.pk:
+        raise Invalid(_("A title cannot be merged into itself."), code="merge_same_title")
+    have = set(ExternalId.objects.filter(title=target).values_list("provider", flat=True))
+    ExternalId.objects.filter(title=source).exclude(provider__in=have).update(title=target)
+    title_delete(actor=actor, title=source)
+    transaction.on_commit(lambda: titles_changed(target.type, counts=False, pk=target.pk))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import provider_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -10,5 +10,7 @@ urlpatterns = [
     path("titles/<id:pk>/edit/", views.title_edit, name="title_edit"),
     path("titles/<id:pk>/cover/", views.title_cover, name="title_cover"),
     path("titles/<id:pk>/delete/", views.title_delete, name="title_delete"),
+    path("titles/from-provider/", provider_views.title_add_from_provider, name="title_add_from_provider"),
+    path("titles/<id:pk>/provider/", provider_views.title_provider, name="title_provider"),
     path("covers/<str:type>.svg", views.cover_placeholder, name="cover_placeholder"),
 ]

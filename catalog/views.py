@@ -15,6 +15,7 @@ from django.utils.translation import override as translation_override
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.cache import privacy_scope
 from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error, mark_upload_too_large
@@ -22,10 +23,10 @@ from core.i18n import is_supported_locale
 from core.pagination import page_for
 from reviews.cache import title_reviews_scope
 from reviews.forms import ReviewForm, draft_form
-from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_reviews
+from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_rating_histogram, title_reviews
 from walks.cache import title_walks_scope
 from walks.models import WalkState
-from walks.selectors import title_walks
+from walks.selectors import title_walks, watchlist_has
 
 from . import cache, selectors, services
 from .cache import title_list_scope, title_scope
@@ -33,6 +34,7 @@ from .covers import placeholder_svg
 from .forms import CoverForm, TitleForm
 from .models import TitleType
 from .permissions import can_curate
+from .provider_views import provider_block
 from .title_page import title_with_mine
 
 # The reviews and walks of a title page are dropped by every write of theirs;
@@ -93,7 +95,12 @@ def titles(request):
     # page around it shows who is signed in.
     scope = title_list_scope(type_)
     html = cached_html(scope, request, results, timeout=cache.TITLE_LIST_CACHE_SECONDS)
-    return render(request, "catalog/titles.html", {**context, "results": html})
+    # Few local titles for a search: offer the provider's (never cached here; its own answers are).
+    block = ""
+    if context["search"]:
+        local = selectors.title_count(type=type_, search=search, queryset=queryset)
+        block = provider_block(request, type_=type_, search=context["search"], local_count=local)
+    return render(request, "catalog/titles.html", {**context, "results": html, "provider_block": block})
 
 
 def title_page_context(request, title, walk, review, *, review_form=None) -> dict:
@@ -110,6 +117,11 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         # A new review has no rating until the person picks one.
         initial = {"rating": review.rating, "text": review.text} if review else {}
         review_form = ReviewForm(initial=initial)
+
+    # The watchlist toggle beside the walk selector (a title not started yet).
+    on_watchlist = bool(
+        request.user.is_authenticated and walk is None and watchlist_has(user_id=request.user.pk, title_id=title.pk)
+    )
 
     def activity() -> str:
         """The title's reviews and walks: the same for everyone who asks for
@@ -139,18 +151,33 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
             request=request,
         )
 
-    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk))
+    # And the privacy scope: a person going private disappears from it at once.
+    scopes = (title_scope(title.pk), title_reviews_scope(title.pk), title_walks_scope(title.pk), privacy_scope())
     html = cached_html(scopes, request, activity, timeout=ACTIVITY_CACHE_SECONDS)
     return {
         "title": title,
         "walk": walk,
+        "on_watchlist": on_watchlist,
         "review": review,
         "review_form": review_form,
         "states": WalkState.choices,
         "activity": html,
+        "external_ids": list(title.external_ids.all()),
+        "histogram": _histogram(title_rating_histogram(title_id=title.pk)),
         "can_change": can_curate(request.user, "change"),
         "can_delete": can_curate(request.user, "delete"),
     }
+
+
+def _histogram(counts: list[int]) -> dict:
+    """The rating histogram's bars in a 100×40 box (reviews/_histogram.html)."""
+    peak = max(counts, default=0) or 1
+    bars = []
+    for i, n in enumerate(counts):
+        h = round(38 * n / peak, 1) if n else 0.6
+        label = f"{i * 10}–{i * 10 + 9 if i < 9 else 100}"
+        bars.append({"x": i * 10 + 0.7, "y": round(40 - h, 1), "h": h, "count": n, "label": label})
+    return {"bars": bars, "total": sum(counts)}
 
 
 @require_GET

@@ -9,6 +9,7 @@ PostgreSQL, Redis and a real Celery worker.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,6 +105,15 @@ INSTALLED_APPS = [
     "gptprofile",
     "staff",
     "csp",
+    "imports",
+    "stats",
+    "social",
+    "oauth2_provider",
+    "assistants",
+    # The second factor (accounts.mfa): django-otp's TOTP and static (recovery code) devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ServiceErrorPageMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -238,12 +249,27 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# The reverse proxies in front (IPs or CIDRs). Only from these peers is
+# X-Forwarded-For believed (core.ratelimit.client_ip); none by default.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_exc}") from None
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "home"
+# The second factor (accounts.mfa): the name the authenticator app shows, and
+# django-otp's own throttling off, since RATE_LIMITS ("mfa-*") is the one table.
+OTP_TOTP_ISSUER = "Walks"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# The admin shows no one's TOTP key or QR code (an admin can still delete a lost device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -298,7 +324,7 @@ STORAGES = {
 # Without collectstatic (the embedded default) WhiteNoise serves from the apps.
 WHITENOISE_USE_FINDERS = not PRODUCTION or DEBUG
 WHITENOISE_AUTOREFRESH = not PRODUCTION or DEBUG
-# Uploads are limited to 5 MB (SPEC 7); a little headroom for the multipart
+# Uploaded images are limited to 5 MB; a little headroom for the multipart
 # envelope. Larger bodies get 413 from core.middleware.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
@@ -319,7 +345,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # "anymail.backends.postmark.EmailBackend" and its settings below.
 ANYMAIL = env.dict("ANYMAIL", default={})
 ADMINS = [(addr.split("@")[0], addr) for addr in env.list("ADMINS", default=[]) if "@" in addr]
-# A storm of the same error mails the admins at most this often (SPEC 6).
+# A storm of the same error mails the admins at most this often, so that
+# one failing page cannot flood their mailbox.
 # Shown on /privacy/; the first ADMINS address when empty.
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 ERROR_MAIL_PER_SIGNATURE_SECONDS = env.int("ERROR_MAIL_PER_SIGNATURE_SECONDS", default=600)
@@ -354,6 +381,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-title-ratings": {
         "task": "reviews.tasks.reconcile_all_ratings",
         "schedule": crontab(minute=17),
+    },
+    "resume-stale-imports": {
+        "task": "imports.tasks.resume_stale_imports",
+        "schedule": crontab(minute="*/5"),
     },
     "purge-profile-edit-tokens": {
         "task": "gptprofile.tasks.purge_profile_edit_tokens",
@@ -415,6 +446,9 @@ SPECTACULAR_SETTINGS = {
         "WalkStateEnum": "walks.models.WalkState",
         "StaffStateEnum": "staff.models.StaffState",
         "TitleTypeEnum": "catalog.models.TitleType",
+        # Every provider a title's id may come from, and the three a title can be fetched from.
+        "ProviderEnum": "catalog.models.Provider",
+        "FetchProviderEnum": ["tmdb", "igdb", "anilist"],
     },
 }
 
@@ -451,6 +485,9 @@ RATE_LIMITS = {
     # its token's limit is generous; one person's mailbox gets a few per quarter hour.
     "gpt-init-token": (120, 60 * 60),
     "gpt-init-user": (3, 15 * 60),
+    # "Not found" lookups of one ChatGPT user (or conversation; the token when it names
+    # neither), apart from the sends above: probing addresses stops here, for that caller only.
+    "gpt-init-miss-caller": (10, 60 * 60),
     # The profile-edit page and its load/save API.
     "gpt-edit-ip": (60, 10 * 60),
     # Link offers e-mail someone else: no mail cannon, no probing for accounts.
@@ -461,6 +498,160 @@ RATE_LIMITS = {
     "link-secret-user": (20, 10 * 60),
     # Failed staff activations, across all e-mails and codes.
     "staff-activate-ip": (30, 60 * 60),
+    # Wrong activation codes for one e-mail: from one address, and from all of them
+    # (these, not a per-code counter, stop guessing; nobody can kill someone's code).
+    "staff-activate-pair": (5, 60 * 60),
+    "staff-activate-address": (20, 60 * 60),
+    # Searches sent to a metadata provider (per person, or per address when
+    # signed out), and titles a person adds from one.
+    "provider-search": (30, 60),
+    "provider-add-user": (30, 60 * 60),
+    # Histories imported and exported per person: parsing and planning a large
+    # file costs seconds, an export reads the whole history; a few an hour is plenty.
+    "import-upload-user": (20, 60 * 60),
+    "export-user": (20, 60 * 60),
+    # Assistants: tool calls per OAuth token, and clients registered per address.
+    "mcp-token": (60, 60),
+    "oauth-register-ip": (20, 60 * 60),
+    # Avatars and covers uploaded per person: each is decoded and re-encoded.
+    "image-upload-user": (20, 10 * 60),
     # Error mails to the ADMINS, all errors together (core.logging).
     "error-mail-site": (ERROR_MAIL_MAX_PER_HOUR, 60 * 60),
+    # Wrong second-factor codes (sign-in, API ticket, turning it off): 3 of 10^6
+    # codes are valid at a time, so 5 tries per quarter hour is ~0.15 % a day.
+    "mfa-user": (5, 15 * 60),
+    "mfa-ip": (20, 15 * 60),
 }
+
+# --- Metadata providers and object storage (catalog/providers/) ----------------------------
+# A provider without credentials is absent. Each base URL can be overridden
+# (a proxy, or a local fake in tests); a provider's image URL is also the one
+# host its covers may be downloaded from.
+TMDB_API_KEY = env.str("TMDB_API_KEY", default="")  # a v3 API key, or a v4 read-access token (a JWT)
+TMDB_API_URL = env.str("TMDB_API_URL", default="https://api.themoviedb.org/3").rstrip("/")
+TMDB_IMAGE_URL = env.str("TMDB_IMAGE_URL", default="https://image.tmdb.org/t/p/w500").rstrip("/")
+IGDB_CLIENT_ID = env.str("IGDB_CLIENT_ID", default="")
+IGDB_CLIENT_SECRET = env.str("IGDB_CLIENT_SECRET", default="")
+IGDB_API_URL = env.str("IGDB_API_URL", default="https://api.igdb.com/v4").rstrip("/")
+IGDB_TOKEN_URL = env.str("IGDB_TOKEN_URL", default="https://id.twitch.tv/oauth2/token")
+IGDB_IMAGE_URL = env.str("IGDB_IMAGE_URL", default="https://images.igdb.com/igdb/image/upload").rstrip("/")
+ANILIST_ENABLED = env.bool("ANILIST_ENABLED", default=True)
+ANILIST_API_URL = env.str("ANILIST_API_URL", default="https://graphql.anilist.co").rstrip("/")
+ANILIST_IMAGE_URL = env.str("ANILIST_IMAGE_URL", default="https://s4.anilist.co/file/anilistcdn").rstrip("/")
+# Per request: seconds to connect and to read; retries of a 429 or 5xx (or a
+# timeout), waiting as the provider's Retry-After says up to the cap.
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=5.0)
+PROVIDER_RETRIES = env.int("PROVIDER_RETRIES", default=2)
+PROVIDER_RETRY_AFTER_MAX_SECONDS = env.float("PROVIDER_RETRY_AFTER_MAX_SECONDS", default=5.0)
+PROVIDER_COVER_MAX_BYTES = env.int("PROVIDER_COVER_MAX_BYTES", default=5 * 1024 * 1024)
+# Covers and avatars go through Django's storage API; with a bucket set they
+# live in S3-compatible object storage (django-storages), shared by every web node.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            # Covers are public images with random names: plain URLs, no signatures.
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="") or None,
+            "file_overwrite": False,
+        },
+    }
+
+
+# Covers come from the providers' image hosts (and from the bucket or its CDN
+# when one is set): the CSP lets <img> load from exactly those origins.
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return ""
+    parts = urlsplit(url if "//" in url else f"https://{url}")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+for _url in (
+    TMDB_IMAGE_URL,
+    IGDB_IMAGE_URL,
+    ANILIST_IMAGE_URL,
+    env.str("AWS_S3_CUSTOM_DOMAIN", default="") if AWS_STORAGE_BUCKET_NAME else "",
+    env.str("AWS_S3_ENDPOINT_URL", default="") if AWS_STORAGE_BUCKET_NAME else "",
+):
+    _img_origin = _origin(_url)
+    if _img_origin and _img_origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_img_origin)
+if (
+    AWS_STORAGE_BUCKET_NAME
+    and not env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+    and not env.str("AWS_S3_ENDPOINT_URL", default="")
+):
+    # AWS's own endpoint: the bucket's virtual host (global, and regional when a region is set).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+    if _region := env.str("AWS_S3_REGION_NAME", default=""):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_region}.amazonaws.com"
+        )
+# httpx logs every request URL at INFO, and TMDB's v3 key rides in the query string.
+LOGGING["loggers"]["httpx"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+
+# --- Imports (imports app): uploaded histories ---------------------------------------
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+LARGE_UPLOAD_PATHS = {
+    "/api/v1/imports": IMPORT_MAX_UPLOAD_BYTES + 262_144,
+    "/imports/": IMPORT_MAX_UPLOAD_BYTES + 262_144,
+}
+
+# --- Assistants: MCP server at /mcp and its OAuth 2.1 authorization server ----------------------
+# The MCP endpoint is the protected resource (RFC 8707 / RFC 9728); Walks itself
+# is the authorization server (django-oauth-toolkit), on the same origin.
+MCP_RESOURCE = env.str("MCP_RESOURCE", default=SITE_URL + "/mcp")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {"walks:read": "Read your walks, reviews and the catalogue", "walks:write": "Record walks and reviews"},
+    "DEFAULT_SCOPES": ["walks:read"],
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http for loopback only: assistants.services checks it
+    "ALLOW_LOCALHOST_LOOPBACK": True,  # RFC 8252: a native client's loopback port may change
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("MCP_ACCESS_TOKEN_SECONDS", default=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("MCP_REFRESH_TOKEN_SECONDS", default=60 * 60 * 24 * 30),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "OAUTH2_VALIDATOR_CLASS": "assistants.oauth.WalksOAuth2Validator",
+    "OIDC_ISS_ENDPOINT": SITE_URL,  # the issuer and every advertised endpoint come from SITE_URL, never the Host header
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none"],
+    "OAUTH2_PROTECTED_RESOURCE_IDENTIFIER": MCP_RESOURCE,
+    "OAUTH2_PROTECTED_RESOURCE_AUTHORIZATION_SERVERS": [SITE_URL],
+    "OAUTH2_PROTECTED_RESOURCE_NAME": "Walks",
+    "OAUTH2_PROTECTED_RESOURCE_POLICY_URI": SITE_URL + "/privacy/",
+    # RFC 9700: S256 only, no implicit or password grant, tokens hashed at rest
+    # (only their SHA-256 is stored), the issuer in every authorization response.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+CELERY_BEAT_SCHEDULE["purge-oauth-clients"] = {
+    "task": "assistants.tasks.purge_oauth",
+    "schedule": crontab(hour=5, minute=7),
+}
+
+# oauth2_provider.W008 warns that http redirect URIs are allowed: they are, for
+# native assistants' loopback callbacks only (RFC 8252), which
+# assistants.services enforces for every registered client.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]

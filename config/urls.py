@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.views import favicon, healthz, home
 
-APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "staff"]
+APPS = ["accounts", "catalog", "walks", "reviews", "linking", "gptprofile", "staff", "imports", "stats", "social"]
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     *[path("", include(f"{app}.urls")) for app in APPS],
+    path("", include("assistants.urls")),
+    path("", include("assistants.oauth_urls")),  # OAuth 2.1 for the MCP server at /mcp (config/asgi.py)
 ]
 
 if settings.DEBUG or not settings.PRODUCTION:

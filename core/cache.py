@@ -106,3 +106,18 @@ def cached_html(scope: str | Sequence[str], request, render: Callable[[], str], 
     cached under ``scope``; ``render`` renders it from a template (so it is
     escaped already and safe to embed)."""
     return mark_safe(cached(scope, request_cache_key(scope, request), render, timeout=timeout))  # noqa: S308
+
+
+def bump_existing(*scopes: str) -> None:
+    """:func:`bump` for many scopes at once (a bulk write touching thousands
+    of titles), bumping only the scopes that have a version: a scope without
+    one has nothing cached under it. One read and at most one write, and no
+    version keys made for scopes nobody reads. (A reader that computed
+    before the write and starts the scope just after may keep its value for
+    its timeout, as a missed bump would.)"""
+    if not scopes:
+        return
+    keys = {_version_key(s): s for s in dict.fromkeys(scopes)}
+    live = cache.get_many(list(keys))
+    if live:
+        cache.set_many({key: _new_version() for key in live}, timeout=None)

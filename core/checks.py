@@ -23,3 +23,38 @@ def check_known_secret_key(app_configs, **kwargs):
         for name, key in keys.items()
         if key_refused(key, debug=settings.DEBUG, allowed_hosts=settings.ALLOWED_HOSTS)
     ]
+
+
+@checks.register(checks.Tags.security)
+def check_trusted_proxies(app_configs, **kwargs):
+    """DJANGO_TRUSTED_PROXIES must parse: a typo would silently trust nobody (or everybody)."""
+    from .ratelimit import trusted_proxies
+
+    try:
+        trusted_proxies()
+    except ValueError as exc:
+        return [
+            checks.Error(
+                f"DJANGO_TRUSTED_PROXIES has an entry that is not an IP address or network: {exc}",
+                hint="A comma-separated list of addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8.",
+                id="core.E020",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_proxy_without_trusted_proxies(app_configs, **kwargs):
+    """Behind a TLS proxy with no trusted proxy, every visitor has the proxy's
+    address: one client's failures rate-limit everyone."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.TRUSTED_PROXIES:
+        return [
+            checks.Warning(
+                "DJANGO_BEHIND_TLS_PROXY is on but DJANGO_TRUSTED_PROXIES is empty: every client is counted "
+                "under the proxy's address by the rate limits.",
+                hint="Set DJANGO_TRUSTED_PROXIES to the proxy's address (e.g. 127.0.0.1) and have it send "
+                "X-Forwarded-For (nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;).",
+                id="core.W020",
+            )
+        ]
+    return []

@@ -1,4 +1,4 @@
-"""Uploaded images: checked by content, size-limited, re-encoded (SPEC 7)."""
+"""Uploaded images: checked by content, size-limited, re-encoded (never served as uploaded)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import Invalid, PayloadTooLarge
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
-# Refuse decompression bombs well before Pillow's own limit.
-MAX_PIXELS = 40_000_000
+# The most pixels an upload may declare in its header. A JPEG is decoded in
+# draft mode at the smallest DCT scale that still covers what the output
+# needs (a 40-megapixel photo decodes at 1/4 or 1/8 of its size), so its
+# bound is generous; PNG and WebP have no such mode and are decoded whole
+# (4 bytes a pixel), so theirs is what a cover or an avatar can use. Both are
+# checked on the header, before a single pixel is decoded: a 150 KiB PNG
+# that declares 40 megapixels is refused without allocating 160 MB.
+MAX_JPEG_PIXELS = 40_000_000
+MAX_OTHER_PIXELS = 6_000_000
 
 
 def reencode_image(upload, *, field: str, max_side: int, square: bool = False) -> ContentFile:
@@ -36,11 +43,16 @@ def reencode_image(upload, *, field: str, max_side: int, square: bool = False) -
         with Image.open(upload) as probe:
             if probe.format not in ALLOWED_FORMATS:
                 raise Invalid(bad, code="invalid_image", errors={field: [bad]})
-            if probe.width * probe.height > MAX_PIXELS:
-                raise Invalid(bad, code="invalid_image", errors={field: [bad]})
+            bound = MAX_JPEG_PIXELS if probe.format == "JPEG" else MAX_OTHER_PIXELS
+            if probe.width * probe.height > bound:
+                message = _("The image is too large: at most %(mp)d megapixels.") % {"mp": bound // 1_000_000}
+                raise Invalid(message, code="image_too_large", errors={field: [message]})
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
+            if image.format == "JPEG":
+                # Decode at the smallest scale that still gives twice the output.
+                image.draft("RGB", (max_side * 2, max_side * 2))
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
             if square:

@@ -46,7 +46,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 class FileAndConsoleEmailBackend(FileEmailBackend):
     """The embedded default: every message is a file under ``EMAIL_FILE_PATH``
-    and a short notice on the console saying where it went.
+    and a short notice on the console saying where it went (never what it
+    says: subjects and bodies carry codes and links, and consoles are logs).
 
     Idempotent like a provider that honours idempotency keys: a message with
     an ``Idempotency-Key`` header is accepted once, and sending it again (a
@@ -71,7 +72,8 @@ class FileAndConsoleEmailBackend(FileEmailBackend):
                 continue
             sent += 1
             note = "" if new else " (already accepted with this key; not written again)"
-            print(f"[mail] to {', '.join(message.to)}: {message.subject} -> {path}{note}", file=sys.stderr)
+            # No subject: it may carry a code, and a console is a log.
+            print(f"[mail] to {', '.join(message.to)} -> {path}{note}", file=sys.stderr)
         return sent
 
     def _write_temp(self, message) -> str:

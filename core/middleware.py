@@ -118,6 +118,9 @@ class ApiRequestMiddleware:
             return error_response(request, status=400, code="bad_content_length", detail=_("Invalid Content-Length."))
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if multipart else MAX_JSON_BODY
+        if multipart:
+            # A few doors take larger files (imported histories); they cap them again themselves.
+            limit = getattr(settings, "LARGE_UPLOAD_PATHS", {}).get(request.path_info, limit)
         if length > limit and multipart and not is_api(request):
             return _upload_too_large_redirect(request)
         if length > limit:

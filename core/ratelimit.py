@@ -14,7 +14,9 @@ window); the places they limit call :func:`check`, :func:`guard` and
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -172,8 +174,47 @@ def reset(name: str, key: str) -> None:
     limit(name).reset(key)
 
 
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``settings.TRUSTED_PROXIES`` (``DJANGO_TRUSTED_PROXIES``) as networks.
+    A bad entry raises ValueError (system check core.E020 reports it)."""
+    return _networks(tuple(settings.TRUSTED_PROXIES))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _is_trusted(address, networks) -> bool:
+    return address is not None and any(address in network for network in networks)
+
+
 def client_ip(request) -> str:
-    """The client's address. Behind a proxy, set ``REMOTE_ADDR`` there
-    (gunicorn's ``--forwarded-allow-ips``); a client-supplied header is never
-    trusted here, or anyone could reset their own limits."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address, for limits keyed by IP.
+
+    ``REMOTE_ADDR`` is the socket peer (gunicorn never rewrites it, whatever
+    ``--forwarded-allow-ips`` says). When that peer is one of
+    ``DJANGO_TRUSTED_PROXIES``, the client is the right-most address of
+    ``X-Forwarded-For`` that is not itself a trusted proxy: each proxy appends
+    the peer it saw, so entries left of that one are whatever the client sent.
+    From any other peer the header is ignored, or anyone could pick the
+    address their limits are counted under.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    networks = trusted_proxies()
+    if not networks or not _is_trusted(_address(remote), networks):
+        return remote
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(entry)
+        if address is None:
+            break  # a mangled hop: nothing further left can be trusted
+        if not _is_trusted(address, networks):
+            return str(address)
+    return remote

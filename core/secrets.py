@@ -10,7 +10,7 @@ from django.conf import settings
 
 
 def new_token() -> str:
-    """A link or edit token: 32 random bytes, URL-safe (SPEC 7)."""
+    """A link or edit token: 32 random bytes (256 bits, never guessed), URL-safe."""
     return secrets.token_urlsafe(32)
 
 

@@ -57,6 +57,7 @@ class ProfileEditInitView(APIView):
             email=data.get("email") or None,
             pin=data.get("pin"),
             service_token=request.auth,
+            caller=_chatgpt_caller(request),
         )
         message = ngettext(
             "Done: an e-mail with a link to edit the profile was sent to the address of this account. "
@@ -70,6 +71,12 @@ class ProfileEditInitView(APIView):
         return Response(
             InitOut({"status": "sent", "message": message, "expires_in_minutes": sent.expires_in_minutes}).data
         )
+
+
+def _chatgpt_caller(request) -> str | None:
+    """Who is asking, as ChatGPT names them in an action call: the user (stable
+    per user and GPT), else the conversation. None when the caller sends neither."""
+    return request.META.get("HTTP_OPENAI_EPHEMERAL_USER_ID") or request.META.get("HTTP_OPENAI_CONVERSATION_ID") or None
 
 
 class _TokenView(APIView):

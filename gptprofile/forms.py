@@ -9,7 +9,6 @@ from .services import locale_choices
 class ProfileEditForm(forms.Form):
     """The page's shape: the service validates the values against the account."""
 
-    token = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
     locale = forms.ChoiceField(label=_("Language"), choices=())
     passphrase = forms.CharField(
         label=_("New passphrase"),

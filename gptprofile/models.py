@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# SPEC 3 and 7: a link works for an hour, once.
+# A link works for an hour, once: short enough that a forwarded or leaked
+# e-mail is useless soon, long enough to read the mail and click.
 TOKEN_LIFETIME = timedelta(hours=1)
 
 

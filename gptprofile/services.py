@@ -1,4 +1,4 @@
-"""Profile editing started from ChatGPT (seeds 000 and 001).
+"""Profile editing started from ChatGPT: a single-use e-mailed link to change the language or password.
 
 ChatGPT asks for a link (:func:`profile_edit_init`); the person opens it
 and the page (or any client holding the token) reads the profile with
@@ -89,7 +89,7 @@ def _user_not_found() -> NotFound:
 
 
 def _find_user(*, email: str | None, pin: int | None) -> User:
-    """The e-mail wins when both are given (seed 001): a wrong e-mail with a
+    """The e-mail wins when both are given: a wrong e-mail with a
     right PIN is not found, rather than silently mailing someone else."""
     if email:
         user = User.objects.filter(email=normalize_email(email)).first()
@@ -108,7 +108,11 @@ def _find_user(*, email: str | None, pin: int | None) -> User:
 
 
 def profile_edit_init(
-    *, email: str | None = None, pin: int | None = None, service_token: ServiceToken | None = None
+    *,
+    email: str | None = None,
+    pin: int | None = None,
+    service_token: ServiceToken | None = None,
+    caller: str | None = None,
 ) -> EditLinkSent:
     """Find the account by e-mail or PIN, issue a new single-use link and
     e-mail it in the account's language. Older links of the account stop working.
@@ -119,10 +123,24 @@ def profile_edit_init(
     The link is the mail the person waits for: it is queued after the new
     link is committed, and :class:`Unavailable` (``email_unavailable``) when
     the queue refuses it (asking again sends a newer link).
+
+    Limits, counted apart so that probing cannot switch the action off for
+    everyone: ``gpt-init-token`` counts the links the token had sent (one
+    action serves many people), ``gpt-init-miss-caller`` the "not found"
+    lookups of one ``caller`` (the ChatGPT user or conversation the action
+    names in its headers; the token itself when it names none), checked
+    before the lookup so that over it every answer is the same 429.
     """
+    token_key = f"token:{service_token.pk}" if service_token is not None else "token:none"
+    caller_key = f"{token_key}:caller:{caller[:200]}" if caller else token_key
     if service_token is not None:
-        ratelimit.check("gpt-init-token", f"token:{service_token.pk}")
-    user = _find_user(email=email, pin=pin)
+        ratelimit.guard("gpt-init-token", token_key)
+    ratelimit.guard("gpt-init-miss-caller", caller_key)
+    try:
+        user = _find_user(email=email, pin=pin)
+    except NotFound:
+        ratelimit.hit("gpt-init-miss-caller", caller_key)
+        raise
     ratelimit.check("gpt-init-user", f"user:{user.pk}")
 
     now = timezone.now()
@@ -146,6 +164,8 @@ def profile_edit_init(
             "expires_in_minutes": minutes,
         },
     )
+    if service_token is not None:
+        ratelimit.hit("gpt-init-token", token_key)
     return EditLinkSent(token=token, expires_in_minutes=minutes)
 
 
@@ -182,6 +202,21 @@ def edit_token_resolve(*, token: Any) -> ProfileEditToken:
     oversized one. Does not use the link up."""
     queryset, digest = _token_queryset(token)
     return _usable(queryset.select_related("user", "user__profile").first(), digest)
+
+
+@transaction.atomic
+def edit_token_exchange(*, token: Any) -> str:
+    """Trade the link's token for a fresh one that the caller keeps out of
+    every URL (in the browser's session): the token in the e-mailed address,
+    which access logs and browser history record, stops working the moment
+    the link is first opened. The link keeps its expiry and stays unused.
+    Raises :class:`Gone` (``token_invalid``) like :func:`edit_token_resolve`."""
+    queryset, digest = _token_queryset(token)
+    row = _usable(queryset.select_for_update(of=("self",)).select_related("user").first(), digest)
+    fresh = new_token()
+    row.token_hash = hash_token(fresh)
+    row.save(update_fields=["token_hash"])
+    return fresh
 
 
 def profile_edit_load(*, token: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import ratelimit
@@ -44,27 +43,39 @@ def _use_language(request, code: str) -> None:
     request.LANGUAGE_CODE = code
 
 
-# Not CSRF-protected, on purpose. With Referrer-Policy: no-referrer (SPEC 7)
-# browsers send "Origin: null" on the form's POST, which Django's CSRF check
-# rejects. The form needs no such protection: it only works with the link's
-# token, a 256-bit secret that a cross-site attacker does not have, and the
-# token (not the browser's session) decides which account changes.
-@csrf_exempt
+# The token of the e-mailed link lives in the session once the link is opened.
+SESSION_TOKEN = "gptprofile:token"
+
+
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
-    source = request.POST if request.method == "POST" else request.GET
-    token = source.get("token", "")
+    """``/profile/edit/?token=...`` trades the e-mailed token for a fresh one
+    kept in the session (services.edit_token_exchange) and redirects to the
+    bare address, so the token that access logs and history saw is dead, and
+    no later URL carries one. The page and its POST then work from the
+    session, behind Django's CSRF check like every other form. (Clients of the
+    JSON load/save API send the token in the body instead.)"""
     try:
         ratelimit.check("gpt-edit-ip", client_ip(request))
+        if request.method == "GET" and "token" in request.GET:
+            try:
+                request.session[SESSION_TOKEN] = services.edit_token_exchange(token=request.GET.get("token", ""))
+            except Gone:
+                if not request.session.get(SESSION_TOKEN):
+                    raise
+                # The same browser opening the link again: its session holds the link.
+            return _private(redirect("gptprofile:edit"))
+        token = request.session.get(SESSION_TOKEN, "")
         profile = services.profile_edit_load(token=token)
     except RateLimited as exc:
         return _invalid_link(request, status=exc.status, detail=str(exc.detail))
     except Gone:
+        request.session.pop(SESSION_TOKEN, None)
         return _invalid_link(request)
     # The page speaks the language of the account it edits, whoever opens it.
     _use_language(request, profile["locale"])
 
-    form = ProfileEditForm(request.POST or None, initial={"token": token, "locale": profile["locale"]})
+    form = ProfileEditForm(request.POST or None, initial={"locale": profile["locale"]})
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
@@ -76,14 +87,17 @@ def profile_edit(request):
                 passphrase_confirm=values["passphrase_confirm"] if values["passphrase"] else None,
             )
         except Gone:
+            request.session.pop(SESSION_TOKEN, None)
             return _invalid_link(request)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
+            request.session.pop(SESSION_TOKEN, None)
             return _saved(request, result)
 
     context = {"form": form, "profile": profile, "lifetime_minutes": int(TOKEN_LIFETIME.total_seconds() // 60)}
-    return _private(render(request, "gptprofile/edit.html", context, status=400 if form.errors else 200))
+    page = render(request, "gptprofile/edit.html", context, status=400 if form.errors else 200)
+    return _private(page, carries_token=False)
 
 
 def _saved(request, result: services.EditResult):

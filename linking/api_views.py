@@ -1,4 +1,4 @@
-"""REST endpoints for linking (SPEC 4 "Linking"). Thin: parse, call a service, respond."""
+"""REST endpoints for linking. Thin: parse, call a service, respond."""
 
 from __future__ import annotations
 

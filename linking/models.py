@@ -1,4 +1,4 @@
-"""Account linking (seed 003): offers carried by a shared secret, and a log of
+"""Account linking: offers carried by a shared secret, and a log of
 switches between the accounts of a group.
 
 A group is the set of users sharing one ``User.group_uuid``. A person who

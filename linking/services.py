@@ -1,6 +1,6 @@
 """Account linking: one function per rule, called by the pages and the API alike.
 
-The flow (seed 003, made safe): A offers to join B's group
+The flow: A offers to join B's group
 (:func:`link_offer_create`, status ``syn``); B opens the link
 (:func:`link_offer_view`, ``ack``, a safe and repeatable read); B accepts by
 POST (:func:`link_confirm`, ``fin``) and A joins B's group, or declines
@@ -103,8 +103,22 @@ def _has_group_mates(user: User) -> bool:
     return bool(user.group_uuid) and User.objects.filter(group_uuid=user.group_uuid).exclude(pk=user.pk).exists()
 
 
+def _privileged(user: User) -> bool:
+    return user.is_staff or user.is_superuser
+
+
+def _privileged_refused() -> Forbidden:
+    # Switching needs no password and no second factor, so it must never lead
+    # into an account that can reach the admin.
+    return Forbidden(
+        _("Staff and administrator accounts cannot be linked to other accounts."), code="privileged_account"
+    )
+
+
 def _check_can_join(*, source: User, target: User) -> None:
     """A (``source``) may join B's group. The caller holds both rows' locks."""
+    if _privileged(source) or _privileged(target):
+        raise _privileged_refused()
     if source.group_uuid and source.group_uuid == target.group_uuid:
         raise Conflict(_("These accounts are already linked."), code="already_linked_together")
     if _has_group_mates(source):
@@ -216,8 +230,11 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
     ratelimit.check("link-offer-user", str(user.pk))
     if ip:
         ratelimit.check("link-offer-ip", ip)
+    if _privileged(user):
+        raise _privileged_refused()
     target = User.objects.filter(email=email, is_active=True).select_related("profile").first()
-    if target is None:
+    if target is None or _privileged(target):
+        # A staff account answers like no account: the form reveals no admin's address.
         raise NotFound(_("There is no account with this e-mail."), code="user_not_found")
 
     with transaction.atomic():
@@ -445,6 +462,8 @@ def account_switch(
     me, target = rows.get(user.pk), rows.get(target_id)
     if me is None or target is None or not target.is_active or not me.group_uuid or me.group_uuid != target.group_uuid:
         raise Forbidden(_("This account is not linked to yours."), code="not_linked_account")
+    if _privileged(me) or _privileged(target):  # made staff after the link
+        raise _privileged_refused()
     AccountSwitch.objects.create(from_user=me, to_user=target, channel=channel, ip=ip or None)
     logger.info("account switch: user %s -> user %s via %s", me.pk, target.pk, channel)
     return target

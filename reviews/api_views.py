@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.cache import user_scope
-from accounts.selectors import public_user
+from accounts.cache import privacy_scope, user_scope
+from accounts.user_cache import cached_user
 from catalog.cache import title_scope
 from catalog.models import TitleType
 from catalog.selectors import title_get
 from core.api import parse
 from core.cache import cached_json
+from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
+from social.selectors import visible_or_403
 
 from . import selectors, services
 from .cache import title_reviews_scope, user_reviews_scope
@@ -26,6 +29,14 @@ from .serializers import (
 # A list is computed again as soon as one of its reviews changes; what it
 # embeds from other rows (a title's rating, an author's name) may lag this long.
 LIST_CACHE_SECONDS = 60
+
+
+def _person(pk: int):
+    """The person of a list, from the user cache (a private or blocked list is a 403)."""
+    person = cached_user(pk)
+    if person is None or not person.is_active:
+        raise NotFound(_("No such user."), code="user_not_found")
+    return person
 
 
 def _with_title(request, review):
@@ -74,8 +85,11 @@ class UserReviews(APIView):
     def get(self, request, pk: int):
         queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
 
+        # The person (their cached row: a deactivated account is a 404 at
+        # once) and whether the caller may see them (cached per caller).
+        visible_or_403(request.user, _person(pk))
+
         def page() -> dict:
-            public_user(pk=pk)
             return paginated_response(request, queryset, ReviewWithTitleOut).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
@@ -105,5 +119,5 @@ class TitleReviews(APIView):
 
         # Also the title's scope: a deleted title's list is gone at once, and
         # the page's count is the title's rating_count.
-        scopes = (title_reviews_scope(pk), title_scope(pk))
+        scopes = (title_reviews_scope(pk), title_scope(pk), privacy_scope())
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from accounts.selectors import USER_BRIEF
 from catalog.selectors import TITLE_BRIEF, clean_ordering, clean_type
+from core.cache import cache_key, cached
 
+from .cache import title_reviews_scope
 from .models import Review
 
 REVIEW_FIELDS = ("id", "rating", "text", "created_at", "updated_at", "user_id", "title_id")
@@ -43,3 +45,20 @@ def user_ratings(*, user_id: int, title_ids) -> dict[int, int]:
     if not ids:
         return {}
     return dict(Review.objects.filter(user_id=user_id, title_id__in=ids).values_list("title_id", "rating"))
+
+
+HISTOGRAM_SECONDS = 10 * 60
+
+
+def title_rating_histogram(*, title_id: int) -> list[int]:
+    """How many reviews of the title fall in each bucket of 10 (0-9 ... 90-100):
+    one GROUP BY over the title's ratings, cached until one of its reviews changes."""
+
+    def count() -> list[int]:
+        buckets = [0] * 10
+        for row in Review.objects.filter(title_id=title_id).values("rating").annotate(n=Count("id")).order_by():
+            buckets[min(row["rating"] // 10, 9)] += row["n"]
+        return buckets
+
+    scope = title_reviews_scope(title_id)
+    return cached(scope, cache_key(scope, "histogram"), count, timeout=HISTOGRAM_SECONDS)

@@ -31,11 +31,25 @@ class ReviewWithTitleOut(ReviewOut):
 
 @extend_schema_serializer(component_name="ReviewWithUser")
 class ReviewWithUserOut(ReviewOut):
-    user = PublicUserOut(read_only=True)
+    """A title's review. A private person's rating counts, but who they are and
+    what they wrote are not shown: ``by_private_member`` true, ``user``,
+    ``user_id`` null and ``text`` empty."""
+
+    user = PublicUserOut(read_only=True, allow_null=True)
+    by_private_member = serializers.SerializerMethodField()
 
     class Meta(ReviewOut.Meta):
-        fields = [*ReviewOut.Meta.fields, "user"]
+        fields = [*ReviewOut.Meta.fields, "user", "by_private_member"]
         read_only_fields = fields
+
+    def get_by_private_member(self, review) -> bool:
+        return review.user.profile.is_private
+
+    def to_representation(self, review):
+        data = super().to_representation(review)
+        if data["by_private_member"]:
+            data.update(user=None, user_id=None, text="")
+        return data
 
 
 RATING_HELP = f"A whole number from {RATING_MIN} to {RATING_MAX}"

@@ -14,13 +14,15 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Avg, Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.cache import title_scope
 from catalog.models import Title
 from catalog.selectors import title_for_write
 from catalog.services import titles_changed
 from core import broker
-from core.cache import bump
+from core.cache import bump, bump_existing
 from core.errors import Invalid, NotFound
 
 from .cache import title_reviews_scope, user_reviews_scope
@@ -188,3 +190,100 @@ def title_ratings_reconcile(*, batch_size: int = 1000) -> int:
                 title_rating_recompute(title_id=pk)
                 fixed += 1
         last_id = high
+
+
+# --- Many at once (imports, account deletion, title merges) -------------------------------
+
+
+def _recompute_many_on_commit(title_ids) -> None:
+    ids = sorted(set(title_ids))
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from .tasks import recompute_title_ratings
+
+        try:
+            broker.enqueue(recompute_title_ratings, args=(ids,))
+        except broker.BrokerUnavailable:
+            logger.info("ratings of %d titles left to the reconciliation: broker unavailable", len(ids))
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+@transaction.atomic
+def title_ratings_recompute(*, title_ids: list[int]) -> int:
+    """:func:`title_rating_recompute` for many titles in one statement (the
+    rows locked first, in id order). Returns how many exist."""
+    ids = sorted(set(title_ids))
+    found = list(Title.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    if found:
+        Title.objects.filter(pk__in=found).update(**_rating_expressions())
+        transaction.on_commit(lambda: bump_existing(*(title_scope(pk) for pk in found)))
+    return len(found)
+
+
+@transaction.atomic
+def reviews_bulk_upsert(*, user, reviews: dict[int, tuple[int, str]], overwrite: bool = False) -> dict[int, str]:
+    """Set the user's reviews of many titles (title id → (rating, text)) in
+    a constant number of queries. An existing review is kept unless
+    ``overwrite``. Returns per title ``"created"``, ``"updated"`` or
+    ``"kept"``; the ratings of the titles touched are recomputed once, by one task."""
+    if not reviews:
+        return {}
+    clean = {tid: (clean_rating(r), clean_text(t)) for tid, (r, t) in reviews.items()}
+    existing = {
+        r.title_id: r
+        for r in Review.objects.filter(user=user, title_id__in=list(clean)).only("id", "title_id", "rating", "text")
+    }
+    new = [Review(user=user, title_id=t, rating=r, text=x) for t, (r, x) in clean.items() if t not in existing]
+    Review.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    outcome = {r.title_id: "created" for r in new}
+    changed = []
+    now = timezone.now()
+    for tid, review in existing.items():
+        rating, text = clean[tid]
+        if overwrite and (review.rating != rating or (text and review.text != text)):
+            review.rating, review.text, review.updated_at = rating, text or review.text, now
+            changed.append(review)
+            outcome[tid] = "updated"
+        else:
+            outcome[tid] = "kept"
+    Review.objects.bulk_update(changed, ["rating", "text", "updated_at"], batch_size=500)
+    touched = [t for t, what in outcome.items() if what != "kept"]
+    if touched:
+        _recompute_many_on_commit(touched)
+        scopes = (user_reviews_scope(user.pk), *(title_reviews_scope(t) for t in touched))
+        transaction.on_commit(lambda: bump_existing(*scopes))
+    return outcome
+
+
+@transaction.atomic
+def reviews_delete_all_for_user(*, user) -> int:
+    """Delete every review of the user; their titles' ratings are recomputed."""
+    title_ids = list(Review.objects.filter(user=user).values_list("title_id", flat=True))
+    deleted, _ = Review.objects.filter(user=user).delete()
+    _recompute_many_on_commit(title_ids)
+    scopes = (user_reviews_scope(user.pk), *(title_reviews_scope(t) for t in title_ids))
+    transaction.on_commit(lambda: bump_existing(*scopes))
+    return deleted
+
+
+@transaction.atomic
+def reviews_move_to_title(*, source_id: int, target_id: int) -> int:
+    """A title merge: reviews of ``source`` move to ``target`` unless their
+    author already reviewed ``target`` (that review is kept, the other goes).
+    Both ratings are recomputed. Returns how many moved."""
+    both = set(Review.objects.filter(title_id=target_id).values_list("user_id", flat=True))
+    moving = Review.objects.filter(title_id=source_id).exclude(user_id__in=both)
+    users = set(Review.objects.filter(title_id=source_id).values_list("user_id", flat=True))
+    moved = moving.update(title_id=target_id)
+    Review.objects.filter(title_id=source_id).delete()
+    _recompute_many_on_commit([source_id, target_id])
+    scopes = (
+        title_reviews_scope(source_id),
+        title_reviews_scope(target_id),
+        *(user_reviews_scope(u) for u in users),
+    )
+    transaction.on_commit(lambda: bump_existing(*scopes))
+    return moved

@@ -43,4 +43,4 @@ def review_delete(request, pk: int):
     messages.success(request, _("Your review was deleted."))
     if title_id.isdigit():
         return redirect("catalog:title", pk=int(title_id))
-    return redirect("walks:profile", pk=request.user.pk)
+    return redirect("walks:profile", username=request.user.profile.username)

@@ -148,7 +148,7 @@ class StaffAdmin(admin.ModelAdmin):
     def issue_activation(self, request, queryset):
         for staff in queryset.order_by("full_name"):
             try:
-                staff, issued, _created = staff_user_issue(staff=staff)
+                staff, issued, _created = staff_user_issue(staff=staff, by_user=request.user, reveal_to_admin=True)
             except ServiceError as exc:
                 self.message_user(request, f"{staff.full_name}: {exc.detail}", messages.ERROR)
                 continue
@@ -174,7 +174,7 @@ class StaffAdmin(admin.ModelAdmin):
         done = 0
         for staff in queryset:
             try:
-                staff_deactivate(staff=staff)
+                staff_deactivate(staff=staff, by_user=request.user)
                 done += 1
             except ServiceError as exc:
                 self.message_user(request, f"{staff.full_name}: {exc.detail}", messages.ERROR)

@@ -1,4 +1,4 @@
-"""The staff API (SPEC 4 "Staff") and POST /auth/activate. Views parse,
+"""The staff API (/api/v1/staff...) and POST /auth/activate. Views parse,
 call a service and answer; the rules live in staff.services."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from core.ratelimit import client_ip
 from .filters import PositionFilter, StaffFilter
 from .models import Position, Staff
 from .permissions import StaffApiAccess
-from .serializers import ActivateIn, PositionOut, StaffCreateIn, StaffOut, StaffWithCodeOut
+from .serializers import ActivateIn, PositionOut, StaffCodeSentOut, StaffCreateIn, StaffOut, StaffWithCodeOut
 from .services import staff_activate, staff_create, staff_deactivate, staff_user_issue
 
 
@@ -93,18 +93,24 @@ class StaffUser(StaffApiView, APIView):
         responses={
             201: StaffWithCodeOut,
             200: StaffWithCodeOut,
-            403: OpenApiResponse(description="`no_erp_access`, or not allowed"),
+            202: StaffCodeSentOut,
+            403: OpenApiResponse(description="`no_erp_access`, `privileged_account`, or not allowed"),
             404: ERROR,
             409: OpenApiResponse(description="`already_active` or `email_taken`"),
         },
         description=(
             "Create the staff member's user (201) or, for a user still waiting for activation or deactivated, "
-            "issue a new activation code (200); an earlier code stops working."
+            "issue a new activation code (200); an earlier code stops working. For an account that was activated "
+            "before, the code is e-mailed to the employee and the reply (202) does not carry it. Accounts with "
+            "rights (staff, superuser, groups, permissions) are refused with 403 `privileged_account`."
         ),
     )
     def post(self, request, pk: int):
         staff = get_object_or_404(Staff, pk=pk)
-        staff, issued, created = staff_user_issue(staff=staff)
+        staff, issued, created = staff_user_issue(staff=staff, by_user=_person(request))
+        if issued.emailed:
+            staff = Staff.objects.with_related().get(pk=staff.pk)
+            return Response(StaffCodeSentOut(staff).data, status=status.HTTP_202_ACCEPTED)
         return _staff_response(staff, issued, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -113,11 +119,19 @@ class StaffDeactivate(StaffApiView, APIView):
 
     @extend_schema(
         request=None,
-        responses={200: StaffOut, 404: ERROR, 409: OpenApiResponse(description="`no_user`")},
-        description="Deactivate the staff member's user: sessions and refresh tokens end, pending codes die.",
+        responses={
+            200: StaffOut,
+            403: OpenApiResponse(description="`privileged_account`, or not allowed"),
+            404: ERROR,
+            409: OpenApiResponse(description="`no_user`"),
+        },
+        description=(
+            "Deactivate the staff member's user: sessions and refresh tokens end, pending codes die, and the "
+            "employee is told by e-mail. Accounts with rights are refused with 403 `privileged_account`."
+        ),
     )
     def post(self, request, pk: int):
-        staff = staff_deactivate(staff=get_object_or_404(Staff, pk=pk))
+        staff = staff_deactivate(staff=get_object_or_404(Staff, pk=pk), by_user=_person(request))
         return Response(StaffOut(Staff.objects.with_related().get(pk=staff.pk)).data)
 
 
@@ -131,7 +145,7 @@ class Activate(APIView):
             200: TokenPairOut,
             400: OpenApiResponse(description="`code_malformed`, `invalid_code`, `password_invalid`"),
             403: OpenApiResponse(description="`no_erp_access`"),
-            410: OpenApiResponse(description="`code_expired`, `code_used`, `code_replaced`, `code_attempts_exceeded`"),
+            410: OpenApiResponse(description="`code_expired`, `code_used`, `code_replaced`"),
             429: ERROR,
         },
         description="Activate a staff user with the code from the bot and set the first password.",
@@ -146,6 +160,13 @@ class Activate(APIView):
         )
         user_record_sign_in(user=user)
         return Response(token_pair_issue(user=user))
+
+
+def _person(request):
+    """The person calling, or None for a machine (the bot's service token)."""
+    if isinstance(request.auth, ServiceToken) or not request.user.is_authenticated:
+        return None
+    return request.user
 
 
 def _staff_response(staff: Staff, issued, status_code: int) -> Response:

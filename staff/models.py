@@ -1,4 +1,4 @@
-"""Staff onboarding (seed 002): positions, staff records and activation codes."""
+"""Staff onboarding: positions, staff records and activation codes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EMAIL_MAX_LENGTH
-
-ACTIVATION_CODE_MAX_ATTEMPTS = 5
 
 
 class Position(models.Model):
@@ -156,7 +154,6 @@ class ActivationCodeQuerySet(models.QuerySet):
             used_at__isnull=True,
             retired_at__isnull=True,
             expires_at__gt=timezone.now(),
-            attempts__lt=ACTIVATION_CODE_MAX_ATTEMPTS,
         )
 
 

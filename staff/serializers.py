@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -11,6 +10,7 @@ from accounts.models import PASSWORD_MAX_LENGTH
 from accounts.serializers import PublicUserOut
 
 from .models import Position, Staff, StaffState
+from .services import activation_url
 from .validators import normalize_full_name, normalize_phone, normalize_staff_email
 
 
@@ -92,6 +92,20 @@ class StaffWithCodeOut(StaffOut):
         return activation_url()
 
 
+@extend_schema_serializer(component_name="StaffCodeSent")
+class StaffCodeSentOut(StaffOut):
+    """The staff record after a code was e-mailed to the employee (an account
+    that was activated before): the caller never sees that code."""
+
+    activation_code_sent_to = serializers.SerializerMethodField(help_text="Always `email`: the account's address.")
+
+    class Meta(StaffOut.Meta):
+        fields = [*StaffOut.Meta.fields, "activation_code_sent_to"]
+
+    def get_activation_code_sent_to(self, staff) -> str:
+        return "email"
+
+
 @extend_schema_serializer(component_name="StaffCreate")
 class StaffCreateIn(serializers.Serializer):
     full_name = serializers.CharField(max_length=500, trim_whitespace=True)
@@ -123,7 +137,3 @@ class ActivateIn(serializers.Serializer):
     password = serializers.CharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}
     )
-
-
-def activation_url() -> str:
-    return f"{settings.SITE_URL}/activate/"

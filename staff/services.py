@@ -7,21 +7,22 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import ServiceToken, User, normalize_email
 from accounts.services import password_set, user_deactivate
 from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid
 from core.i18n import is_supported_locale
+from core.mail import send_notice, send_required
 from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
-from .models import ACTIVATION_CODE_MAX_ATTEMPTS, ActivationCode, Position, Staff
+from .models import ActivationCode, Position, Staff
 from .validators import normalize_full_name, normalize_phone, normalize_staff_email
 
 logger = logging.getLogger(__name__)
@@ -31,10 +32,17 @@ ACTIVATION_CODE_LIFETIME = timedelta(days=7)
 
 @dataclass(frozen=True)
 class IssuedCode:
-    """A code as shown to the person once: ``ABCD-EFGH-JK``. Never stored."""
+    """A code as shown to the person once: ``ABCD-EFGH-JK``. Never stored.
 
-    code: str
+    ``code`` is None when it was e-mailed to the employee instead of being
+    handed to the caller (see :func:`staff_user_issue`)."""
+
+    code: str | None
     expires_at: datetime
+
+    @property
+    def emailed(self) -> bool:
+        return self.code is None
 
 
 # --- Staff records ---------------------------------------------------------------------
@@ -178,15 +186,55 @@ def _code_issue(user: User) -> IssuedCode:
     return IssuedCode(code=code_display(code), expires_at=row.expires_at)
 
 
+def _privileged(user: User) -> bool:
+    """Rights beyond an employee's: what a takeover would be after."""
+    return bool(user.is_staff or user.is_superuser or user.groups.exists() or user.user_permissions.exists())
+
+
+def _refuse_privileged(user: User, by_user: User | None) -> None:
+    """Only a superuser (a person) touches an account with rights; never the bot."""
+    if _privileged(user) and not (by_user is not None and by_user.is_active and by_user.is_superuser):
+        raise Forbidden(
+            _(
+                "This account has administrative rights (staff or superuser status, groups or permissions): "
+                "only a superuser can deactivate it or issue it a code, in the admin."
+            ),
+            code="privileged_account",
+        )
+
+
+def _ever_activated(user: User) -> bool:
+    """Whether the account was ever someone's: a password set, a sign-in, a used code.
+    Caller checks before clearing the password."""
+    return (
+        user.has_usable_password()
+        or user.last_auth_at is not None
+        or ActivationCode.objects.filter(user=user, used_at__isnull=False).exists()
+    )
+
+
+def activation_url() -> str:
+    return f"{settings.SITE_URL}/activate/"
+
+
 @transaction.atomic
-def staff_user_issue(*, staff: Staff) -> tuple[Staff, IssuedCode, bool]:
+def staff_user_issue(
+    *, staff: Staff, by_user: User | None = None, reveal_to_admin: bool = False
+) -> tuple[Staff, IssuedCode, bool]:
     """Create the staff member's user, or give a user still waiting for
     activation a new code (the old one stops working). Returns the staff
     record, the code and whether the user was created.
 
-    A deactivated user gets a new code too, and its password is cleared: it
-    is onboarded again. An active user gets 409 ``already_active``: a code
-    would let whoever holds it set the password of a working account.
+    ``by_user`` is the person asking (None: a machine, the bot's service
+    token). A deactivated user gets a new code too, and its password is
+    cleared: it is onboarded again. An account that was ever activated was
+    someone's: its code is e-mailed to the employee (``IssuedCode.code`` is
+    None) unless a person in the Django admin (``reveal_to_admin``) asks, so
+    whoever holds the bot's token cannot choose that account's password.
+    An account with rights (staff, superuser, groups, permissions) is
+    refused (403 ``privileged_account``) unless ``by_user`` is a superuser.
+    An active user gets 409 ``already_active``: a code would let whoever
+    holds it set the password of a working account.
     """
     staff = Staff.objects.select_for_update(of=("self",)).select_related("position", "user").get(pk=staff.pk)
     if not staff.position.has_erp_access:
@@ -195,18 +243,35 @@ def staff_user_issue(*, staff: Staff) -> tuple[Staff, IssuedCode, bool]:
         issued = _user_create(staff)
         return staff, issued, True
     user = staff.user
+    _refuse_privileged(user, by_user)
     if user.is_active:
         raise Conflict(
             _("This staff member's account is already active; they sign in with their password."),
             code="already_active",
         )
+    to_mailbox = _ever_activated(user) and not (reveal_to_admin and by_user is not None)
     if user.has_usable_password():
         user.set_unusable_password()
         user.save(update_fields=["password"])
     if staff.deactivated_at is not None:
         staff.deactivated_at = None
         staff.save(update_fields=["deactivated_at"])
-    return staff, _code_issue(user), False
+    issued = _code_issue(user)
+    if to_mailbox:
+        # Queued when this commits; a refused queue raises from the commit (503), and the bot retries.
+        send_required(
+            template="staff/staff_activation_code",
+            to=user.email,
+            context={
+                "email": user.email,
+                "code": issued.code,
+                "url": activation_url(),
+                "days": ACTIVATION_CODE_LIFETIME.days,
+            },
+            locale=user.locale,
+        )
+        issued = IssuedCode(code=None, expires_at=issued.expires_at)
+    return staff, issued, False
 
 
 def staff_activate(*, email: str, activation_code: str, password: str, ip: str, locale: str | None = None) -> User:
@@ -214,15 +279,29 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
 
     Errors, each with its own ``code``:
 
-    - 400 ``code_malformed``: not 10 symbols of the code alphabet (no try used);
-    - 400 ``invalid_code``: unknown e-mail or wrong code (one try of the code used);
-    - 410 ``code_expired``, ``code_used``, ``code_replaced`` (a newer one exists),
-      ``code_attempts_exceeded`` (5 wrong tries: the code is dead);
+    - 400 ``code_malformed``: not 10 symbols of the code alphabet;
+    - 400 ``invalid_code``: unknown e-mail or wrong code, one answer whatever
+      the account's state (pending, active, none);
+    - 410 ``code_expired``, ``code_used``, ``code_replaced`` (a newer one
+      exists): only for the right pair of e-mail and code, which only its
+      holder knows;
     - 400 ``password_invalid`` with ``errors.password`` (the code is not used up);
     - 403 ``no_erp_access`` when the position lost its access meanwhile;
-    - 429 ``rate_limited``: too many failures from this address.
+    - 429 ``rate_limited``: too many wrong tries from this address, for this
+      e-mail from this address, or for this e-mail from everywhere.
+
+    Wrong tries are limited, not the code: with 30^10 possible codes and at
+    most ``staff-activate-address`` wrong tries per e-mail per hour, guessing
+    is hopeless over the code's 7 days, so a counter that killed the code
+    after 5 tries only let anyone who knew the e-mail destroy it. The code
+    row still counts them (the admin sees them); an outsider at the limits
+    delays the employee by one window at most and never ends the code.
     """
+    email = normalize_email(str(email or ""))
+    pair = f"{email}|{ip}"
     ratelimit.guard("staff-activate-ip", ip)
+    ratelimit.guard("staff-activate-pair", pair)
+    ratelimit.guard("staff-activate-address", email)
     compact = code_normalize(activation_code)
     if compact is None:
         ratelimit.hit("staff-activate-ip", ip)
@@ -234,9 +313,9 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
 
     error = None
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email=normalize_email(str(email or ""))).first()
+        user = User.objects.select_for_update().filter(email=email).first()
         if user is None:
-            error = _wrong_code(None)
+            error = _wrong_code()
         else:
             digest = code_hash(compact, user_id=user.pk)
             live = (
@@ -244,12 +323,7 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
                 .filter(user=user, used_at__isnull=True, retired_at__isnull=True)
                 .first()
             )
-            if live is not None and live.attempts >= ACTIVATION_CODE_MAX_ATTEMPTS:
-                error = Gone(
-                    _("Too many wrong tries: this code no longer works. Ask for a new one."),
-                    code="code_attempts_exceeded",
-                )
-            elif live is not None and equals(live.code_hash, digest):
+            if live is not None and equals(live.code_hash, digest):
                 if live.expires_at <= timezone.now():
                     error = Gone(_("This activation code has expired. Ask for a new one."), code="code_expired")
                 else:
@@ -257,29 +331,24 @@ def staff_activate(*, email: str, activation_code: str, password: str, ip: str, 
                     return user
             else:
                 error = _stale_or_wrong(user=user, digest=digest, live=live)
-    # Outside the transaction: the counted try above is committed.
+    # Outside the transaction: the recorded try above is committed.
+    if error.code == "invalid_code":
+        ratelimit.hit("staff-activate-pair", pair)
+        ratelimit.hit("staff-activate-address", email)
     ratelimit.hit("staff-activate-ip", ip)
     raise error
 
 
-def _wrong_code(live: ActivationCode | None) -> Invalid:
-    if live is None:
-        message = _("The e-mail or the activation code is wrong.")
-    else:
-        left = ACTIVATION_CODE_MAX_ATTEMPTS - live.attempts
-        if left > 0:
-            message = ngettext(
-                "The e-mail or the activation code is wrong. %(n)d try left.",
-                "The e-mail or the activation code is wrong. %(n)d tries left.",
-                left,
-            ) % {"n": left}
-        else:
-            message = _("The activation code is wrong and that was the last try. Ask for a new code.")
-    return Invalid(message, code="invalid_code", errors={"activation_code": [_("Wrong code.")]})
+def _wrong_code() -> Invalid:
+    return Invalid(
+        _("The e-mail or the activation code is wrong."),
+        code="invalid_code",
+        errors={"activation_code": [_("Wrong code.")]},
+    )
 
 
 def _stale_or_wrong(*, user: User, digest: str, live: ActivationCode | None):
-    """The code is not the live one: an old code, or a wrong guess (counted)."""
+    """The code is not the live one: an old code, or a wrong guess (recorded)."""
     old = ActivationCode.objects.filter(user=user, code_hash=digest).order_by("-created_at").first()
     if old is not None and old.used_at is not None:
         return Gone(_("This activation code has already been used. Sign in with your password."), code="code_used")
@@ -291,7 +360,7 @@ def _stale_or_wrong(*, user: User, digest: str, live: ActivationCode | None):
     if live is not None:
         live.attempts += 1
         live.save(update_fields=["attempts"])
-    return _wrong_code(live)
+    return _wrong_code()
 
 
 def _activate(*, user: User, code: ActivationCode, password: str, locale: str | None) -> None:
@@ -315,17 +384,21 @@ def _activate(*, user: User, code: ActivationCode, password: str, locale: str | 
 
 
 @transaction.atomic
-def staff_deactivate(*, staff: Staff) -> Staff:
+def staff_deactivate(*, staff: Staff, by_user: User | None = None) -> Staff:
     """Turn the staff member's user off: no sign-in, no API access, no pending code.
 
     Access tokens stop working at once (the JWT authentication refuses
     inactive users), refresh tokens are blacklisted and browser sessions are
-    deleted, so nothing comes back if the user is activated again.
+    deleted, so nothing comes back if the user is activated again. ``by_user``
+    is the person asking (None: the bot); an account with rights needs a
+    superuser (403 ``privileged_account``). The employee is told by e-mail.
     """
     staff = Staff.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
     if staff.user is None:
         raise Conflict(_("This staff member has no user to deactivate."), code="no_user")
     user = staff.user
+    _refuse_privileged(user, by_user)
+    was_active = user.is_active
     user_deactivate(user=user)
     if staff.deactivated_at is None:
         staff.deactivated_at = timezone.now()
@@ -333,4 +406,8 @@ def staff_deactivate(*, staff: Staff) -> Staff:
     ActivationCode.objects.filter(user=user, used_at__isnull=True, retired_at__isnull=True).update(
         retired_at=timezone.now()
     )
+    if was_active:
+        send_notice(
+            template="staff/staff_deactivated", to=user.email, context={"email": user.email}, locale=user.locale
+        )
     return staff

@@ -281,3 +281,48 @@ def celery_worker_process(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# --- Metadata providers: never the internet ------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_network(settings):
+    """No test reaches a real provider: AniList (on by default) is off and
+    points at a closed loopback port, TMDB and IGDB have no credentials.
+    Tests that want a provider turn it on against a local fake."""
+    from catalog import providers
+
+    closed = "http://127.0.0.1:9"
+    settings.ANILIST_ENABLED = False
+    settings.ANILIST_API_URL = closed
+    settings.ANILIST_IMAGE_URL = f"{closed}/anilist-images"
+    settings.TMDB_API_KEY = ""
+    settings.TMDB_API_URL = f"{closed}/tmdb"
+    settings.TMDB_IMAGE_URL = f"{closed}/tmdb-images"
+    settings.IGDB_CLIENT_ID = settings.IGDB_CLIENT_SECRET = ""
+    settings.IGDB_API_URL = f"{closed}/igdb"
+    settings.IGDB_TOKEN_URL = f"{closed}/twitch/token"
+    settings.IGDB_IMAGE_URL = f"{closed}/igdb-images"
+    providers._instances.clear()
+    yield
+    providers._instances.clear()
+
+
+def admin_login(client, user):
+    """Sign ``user`` in on ``client`` with a verified second factor, as ``/admin/``
+    demands of staff (accounts.mfa): a confirmed authenticator (theirs, or a new
+    one), and the session marked verified by it, as the code step of signing in
+    leaves it. Works for anyone with a second factor, not only staff."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.pop("accounts:mfa_step_up", None)
+    session.save()
+    return client

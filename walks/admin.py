@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from . import services
-from .models import Walk
+from .models import Walk, WatchlistEntry
 
 
 @admin.register(Walk)
@@ -39,3 +39,27 @@ class WalkAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for walk in queryset.select_related("user"):
             services.walk_delete(user=walk.user, walk_id=walk.pk)
+
+
+@admin.register(WatchlistEntry)
+class WatchlistEntryAdmin(admin.ModelAdmin):
+    """Read and delete only: entries are added by their people."""
+
+    list_display = ["id", "user", "title", "added_at"]
+    list_select_related = ["user", "title"]
+    raw_id_fields = ["user", "title"]
+    search_fields = ["title__name", "user__email"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.watchlist_remove(user=obj.user, title_id=obj.title_id)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.select_related("user"):
+            services.watchlist_remove(user=entry.user, title_id=entry.title_id)

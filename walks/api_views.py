@@ -1,31 +1,44 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.cache import user_scope
-from accounts.selectors import public_user
+from accounts.user_cache import cached_user
 from catalog.models import TitleType
 from catalog.selectors import title_get
 from core.api import parse
 from core.cache import cached_json
+from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
+from social.selectors import visible_or_403
 
 from . import selectors, services
-from .cache import user_walks_scope
+from .cache import user_walks_scope, user_watchlist_scope
 from .models import WalkState
 from .serializers import (
     WalkIn,
     WalkPatchIn,
     WalkWithTitleOut,
     WalkWithUserOut,
+    WatchlistEntryOut,
+    WatchlistIn,
 )
 
 # A user's lists are computed again as soon as one of their walks changes;
 # what they embed from the titles (a rating, a name) may lag this long.
 LIST_CACHE_SECONDS = 60
+
+
+def _person(pk: int):
+    """The person of a list, from the user cache (a private or blocked list is a 403)."""
+    person = cached_user(pk)
+    if person is None or not person.is_active:
+        raise NotFound(_("No such user."), code="user_not_found")
+    return person
 
 
 class WalkCreate(APIView):
@@ -77,8 +90,11 @@ class UserWalks(APIView):
             user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
         )
 
+        # The person (their cached row: a deactivated account is a 404 at
+        # once) and whether the caller may see them (cached per caller).
+        visible_or_403(request.user, _person(pk))
+
         def page() -> dict:
-            public_user(pk=pk)
             return paginated_response(request, queryset, WalkWithTitleOut).data
 
         # Also the person's scope: a deactivated account's list is gone at once.
@@ -103,3 +119,52 @@ class TitleWalks(APIView):
         queryset = selectors.title_walks(title_id=pk, state=request.query_params.get("state"))
         title_get(pk=pk)
         return paginated_response(request, queryset, WalkWithUserOut)
+
+
+class WatchlistAdd(APIView):
+    @extend_schema(
+        summary="Put a title on your watchlist: 201 when added, 200 when it already was",
+        request=WatchlistIn,
+        responses={200: WatchlistEntryOut, 201: WatchlistEntryOut},
+    )
+    def post(self, request):
+        incoming = WatchlistIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        entry, created = services.watchlist_add(user=request.user, **incoming.validated_data)
+        entry = selectors.user_watchlist(user_id=request.user.pk).get(pk=entry.pk)
+        return Response(
+            WatchlistEntryOut(entry, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class WatchlistRemove(APIView):
+    @extend_schema(summary="Take a title off your watchlist", responses={204: None})
+    def delete(self, request, title_id: int):
+        if not services.watchlist_remove(user=request.user, title_id=title_id):
+            raise NotFound(_("This title is not on your watchlist."), code="watchlist_entry_not_found")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserWatchlist(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        summary="A user's watchlist, newest first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=WatchlistEntryOut(many=True),
+    )
+    def get(self, request, pk: int):
+        queryset = selectors.user_watchlist(user_id=pk, type=request.query_params.get("type"))
+
+        visible_or_403(request.user, _person(pk))  # a private person's watchlist is theirs and their followers'
+
+        def page() -> dict:
+            return paginated_response(request, queryset, WatchlistEntryOut).data
+
+        scopes = (user_watchlist_scope(pk), user_scope(pk))
+        return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)

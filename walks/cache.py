@@ -17,3 +17,8 @@ def user_walks_scope(user_id: int) -> str:
 def title_walks_scope(title_id: int) -> str:
     """A title's lists of walks."""
     return f"walks:title:{title_id}"
+
+
+def user_watchlist_scope(user_id: int) -> str:
+    """A user's watchlist: its lists and whether a title is on it."""
+    return f"walks:watchlist:{user_id}"

@@ -31,3 +31,22 @@ class Walk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} / {self.title_id}: {self.state}"
+
+
+class WatchlistEntry(models.Model):
+    """A title the person wants to play or watch and has not started."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="watchlisted")
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("watchlist entry")
+        verbose_name_plural = _("watchlist entries")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="walks_watchlist_user_title_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "-added_at", "-id"], name="watchlist_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} wants {self.title_id}"

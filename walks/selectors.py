@@ -10,8 +10,8 @@ from catalog.selectors import TITLE_BRIEF, clean_type
 from core.cache import cache_key, cached
 from core.errors import Invalid
 
-from .cache import WALK_COUNTS_SECONDS, user_walks_scope
-from .models import Walk, WalkState
+from .cache import WALK_COUNTS_SECONDS, user_walks_scope, user_watchlist_scope
+from .models import Walk, WalkState, WatchlistEntry
 
 WALK_FIELDS = ("id", "state", "created_at", "updated_at", "user_id", "title_id")
 
@@ -57,9 +57,33 @@ def user_walk_counts(*, user_id: int, state: str | None = None) -> dict[str, int
 
 
 def title_walks(*, title_id: int, state: str | None = None) -> QuerySet[Walk]:
-    """A title's walks, newest update first, each with its person."""
+    """A title's walks, newest update first, each with its person; private
+    people's walks are theirs and their approved followers' only, so a
+    title's public list leaves them out."""
     state = clean_state(state, required=False)
-    qs = Walk.objects.filter(title_id=title_id)
+    qs = Walk.objects.filter(title_id=title_id, user__profile__is_private=False)
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("user__profile").only(*WALK_FIELDS, *USER_BRIEF).order_by("-updated_at", "-id")
+
+
+WATCHLIST_FIELDS = ("id", "added_at", "user_id", "title_id")
+
+
+def user_watchlist(*, user_id: int, type: str | None = None) -> QuerySet[WatchlistEntry]:
+    """A user's watchlist, newest first, each entry with its title."""
+    type = clean_type(type, required=False)
+    qs = WatchlistEntry.objects.filter(user_id=user_id)
+    if type:
+        qs = qs.filter(title__type=type)
+    return qs.select_related("title").only(*WATCHLIST_FIELDS, *TITLE_BRIEF).order_by("-added_at", "-id")
+
+
+def watchlist_has(*, user_id: int, title_id: int) -> bool:
+    """Whether the title is on the user's watchlist (cached until it changes)."""
+
+    def look() -> bool:
+        return WatchlistEntry.objects.filter(user_id=user_id, title_id=title_id).exists()
+
+    scope = user_watchlist_scope(user_id)
+    return cached(scope, cache_key(scope, "has", title_id), look, timeout=WALK_COUNTS_SECONDS)

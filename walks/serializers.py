@@ -7,7 +7,7 @@ from accounts.serializers import PublicUserOut
 from catalog.serializers import TitleBriefOut
 from core.api import StrictIntegerField
 
-from .models import Walk, WalkState
+from .models import Walk, WalkState, WatchlistEntry
 
 
 # The component names these had as ``...Serializer``; set on each class, since a
@@ -50,3 +50,18 @@ class WalkIn(serializers.Serializer):
 @extend_schema_serializer(component_name="WalkPatch")
 class WalkPatchIn(serializers.Serializer):
     state = serializers.CharField(help_text=STATE_HELP)
+
+
+@extend_schema_serializer(component_name="WatchlistEntry")
+class WatchlistEntryOut(serializers.ModelSerializer):
+    title = TitleBriefOut(read_only=True)
+
+    class Meta:
+        model = WatchlistEntry
+        fields = ["id", "title_id", "user_id", "added_at", "title"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="WatchlistIn")
+class WatchlistIn(serializers.Serializer):
+    title_id = StrictIntegerField()

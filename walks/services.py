@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.selectors import title_for_write
-from core.cache import bump
-from core.errors import NotFound
+from core.cache import bump, bump_existing
+from core.errors import Conflict, NotFound
 
-from .cache import title_walks_scope, user_walks_scope
-from .models import Walk
+from .cache import title_walks_scope, user_walks_scope, user_watchlist_scope
+from .models import Walk, WatchlistEntry
 from .selectors import clean_state
 
 
@@ -26,6 +27,9 @@ def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
     title = title_for_write(title_id=title_id)
     walk, created = Walk.objects.update_or_create(user=user, title=title, defaults={"state": state})
     _walks_changed(user_id=user.pk, title_id=title.pk)
+    # Starting a walk of a title takes it off the watchlist.
+    if WatchlistEntry.objects.filter(user=user, title=title).delete()[0]:
+        _watchlist_changed(user_id=user.pk)
     return walk, created
 
 
@@ -60,3 +64,133 @@ def walk_delete_for_title(*, user, title_id: int) -> bool:
     if deleted:
         _walks_changed(user_id=user.pk, title_id=title_id)
     return bool(deleted)
+
+
+# --- Many at once (imports, account deletion, title merges) -------------------------------
+
+
+@transaction.atomic
+def walks_bulk_upsert(*, user, states: dict[int, str], overwrite: bool = False) -> dict[int, str]:
+    """Set the user's walks of many titles in a constant number of queries.
+
+    ``states`` maps title ids (titles that exist) to states. A walk the
+    user already has keeps its state unless ``overwrite``. Returns, per
+    title, ``"created"``, ``"updated"`` or ``"kept"``. The titles leave the
+    watchlist; the scopes are bumped once.
+    """
+    if not states:
+        return {}
+    for state in states.values():
+        clean_state(state)
+    existing = {
+        w.title_id: w for w in Walk.objects.filter(user=user, title_id__in=list(states)).only("id", "title_id", "state")
+    }
+    outcome: dict[int, str] = {}
+    new = [Walk(user=user, title_id=tid, state=st) for tid, st in states.items() if tid not in existing]
+    # A walk created meanwhile by the person's own click wins over the file.
+    Walk.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    outcome.update({w.title_id: "created" for w in new})
+    changed = []
+    for tid, walk in existing.items():
+        if overwrite and walk.state != states[tid]:
+            walk.state = states[tid]
+            changed.append(walk)
+            outcome[tid] = "updated"
+        else:
+            outcome[tid] = "kept"
+    # One UPDATE per state (at most three), whatever the number of walks.
+    now = timezone.now()
+    for state in {w.state for w in changed}:
+        Walk.objects.filter(pk__in=[w.pk for w in changed if w.state == state]).update(state=state, updated_at=now)
+    WatchlistEntry.objects.filter(user=user, title_id__in=list(states)).delete()
+    touched = [tid for tid, what in outcome.items() if what != "kept"]
+    scopes = (user_walks_scope(user.pk), user_watchlist_scope(user.pk), *(title_walks_scope(t) for t in touched))
+    transaction.on_commit(lambda: bump_existing(*scopes))
+    return outcome
+
+
+@transaction.atomic
+def walks_delete_all_for_user(*, user) -> int:
+    """Delete every walk of the user (leaving the site)."""
+    title_ids = list(Walk.objects.filter(user=user).values_list("title_id", flat=True))
+    deleted, _ = Walk.objects.filter(user=user).delete()
+    scopes = (user_walks_scope(user.pk), *(title_walks_scope(t) for t in title_ids))
+    transaction.on_commit(lambda: bump_existing(*scopes))
+    return deleted
+
+
+# --- The watchlist ----------------------------------------------------------------------
+
+
+def _watchlist_changed(*, user_id: int) -> None:
+    scope = user_watchlist_scope(user_id)
+    transaction.on_commit(lambda: bump(scope))
+
+
+@transaction.atomic
+def watchlist_add(*, user, title_id: int) -> tuple[WatchlistEntry, bool]:
+    """Put the title on the user's watchlist (``created`` False when it already was).
+
+    A title the person has started is not "want to": that is a 409.
+    """
+    title = title_for_write(title_id=title_id)
+    if Walk.objects.filter(user=user, title=title).exists():
+        raise Conflict(_("You have already started this title."), code="already_walked")
+    entry, created = WatchlistEntry.objects.get_or_create(user=user, title=title)
+    if created:
+        _watchlist_changed(user_id=user.pk)
+    return entry, created
+
+
+@transaction.atomic
+def watchlist_remove(*, user, title_id: int) -> bool:
+    deleted, _ = WatchlistEntry.objects.filter(user=user, title_id=title_id).delete()
+    if deleted:
+        _watchlist_changed(user_id=user.pk)
+    return bool(deleted)
+
+
+@transaction.atomic
+def watchlist_bulk_add(*, user, title_ids: list[int]) -> dict[int, str]:
+    """Add many titles at once: per title ``"created"``, ``"kept"`` (already
+    there) or ``"walked"`` (the person has started it, so it is not added)."""
+    ids = list(dict.fromkeys(title_ids))
+    if not ids:
+        return {}
+    walked = set(Walk.objects.filter(user=user, title_id__in=ids).values_list("title_id", flat=True))
+    there = set(WatchlistEntry.objects.filter(user=user, title_id__in=ids).values_list("title_id", flat=True))
+    new = [WatchlistEntry(user=user, title_id=t) for t in ids if t not in walked and t not in there]
+    WatchlistEntry.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    if new:
+        _watchlist_changed(user_id=user.pk)
+    return {t: "walked" if t in walked else "kept" if t in there else "created" for t in ids}
+
+
+@transaction.atomic
+def watchlist_delete_all_for_user(*, user) -> int:
+    deleted, _ = WatchlistEntry.objects.filter(user=user).delete()
+    _watchlist_changed(user_id=user.pk)
+    return deleted
+
+
+@transaction.atomic
+def walks_move_to_title(*, source_id: int, target_id: int) -> int:
+    """A title merge: walks and watchlist entries of ``source`` move to
+    ``target``; a person who has both keeps the one of ``target``. Returns
+    how many walks moved."""
+    users = set(Walk.objects.filter(title_id=source_id).values_list("user_id", flat=True))
+    have = set(Walk.objects.filter(title_id=target_id).values_list("user_id", flat=True))
+    moved = Walk.objects.filter(title_id=source_id).exclude(user_id__in=have).update(title_id=target_id)
+    Walk.objects.filter(title_id=source_id).delete()
+    wanted = set(WatchlistEntry.objects.filter(title_id=source_id).values_list("user_id", flat=True))
+    blocked = have | users | set(WatchlistEntry.objects.filter(title_id=target_id).values_list("user_id", flat=True))
+    WatchlistEntry.objects.filter(title_id=source_id).exclude(user_id__in=blocked).update(title_id=target_id)
+    WatchlistEntry.objects.filter(title_id=source_id).delete()
+    scopes = (
+        title_walks_scope(source_id),
+        title_walks_scope(target_id),
+        *(user_walks_scope(u) for u in users),
+        *(user_watchlist_scope(u) for u in wanted),
+    )
+    transaction.on_commit(lambda: bump_existing(*scopes))
+    return moved

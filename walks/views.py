@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.cache import user_scope
-from accounts.selectors import public_user
+from accounts.selectors import public_user, user_by_handle
 from catalog.models import TitleType
 from catalog.selectors import clean_type, title_cached
 from core.cache import cached, request_cache_key
@@ -18,9 +18,10 @@ from core.errors import Invalid, ServiceError
 from core.pagination import page_for
 from reviews.cache import user_reviews_scope
 from reviews.selectors import user_ratings, user_reviews
+from social.selectors import can_see
 
 from . import selectors, services
-from .cache import user_walks_scope
+from .cache import user_walks_scope, user_watchlist_scope
 from .models import WalkState
 
 SECTION_SIZE = 6
@@ -44,13 +45,40 @@ def title_walk(request, pk: int):
     return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#walk")
 
 
+@login_required
+@require_POST
+def title_watchlist(request, pk: int):
+    """The title page's watchlist toggle."""
+    title_cached(pk=pk)
+    try:
+        if request.POST.get("action") == "remove":
+            services.watchlist_remove(user=request.user, title_id=pk)
+            messages.success(request, _("Taken off your watchlist."))
+        else:
+            services.watchlist_add(user=request.user, title_id=pk)
+            messages.success(request, _("Added to your watchlist."))
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    return redirect("catalog:title", pk=pk)
+
+
 @require_GET
-def profile(request, pk: int):
-    """A person's page: walks grouped by type with a state filter, reviews with a type filter."""
+def profile(request, username: str):
+    """A person's page at /u/<username>/: walks grouped by type with a state
+    filter, reviews with a type filter. Their id or a former username
+    redirects to their username now."""
+    person = user_by_handle(handle=username)
+    if person.profile.username != username:
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(reverse("walks:profile", kwargs={"username": person.profile.username}) + query)
+    if not can_see(request.user, person):
+        return render(request, "social/private.html", {"person": person}, status=403)
+    pk = person.pk
     # A filter from a hand-edited URL that means nothing is ignored: the page stays.
     state = _ignore_invalid(lambda: selectors.clean_state(request.GET.get("state") or None, required=False))
     only_type = _ignore_invalid(lambda: clean_type(request.GET.get("type") or None, required=False))
     review_type = _ignore_invalid(lambda: clean_type(request.GET.get("rtype") or None, required=False, param="rtype"))
+    tab = "watchlist" if request.GET.get("tab") == "watchlist" else "walks"
 
     is_me = request.user.is_authenticated and request.user.pk == pk
 
@@ -59,7 +87,10 @@ def profile(request, pk: int):
         counts = selectors.user_walk_counts(user_id=pk, state=state)
         sections = []
         walks_page = None
-        if only_type:
+        watchlist_page = None
+        if tab == "watchlist":
+            watchlist_page = page_for(request, selectors.user_watchlist(user_id=pk, type=only_type), per_page=24)
+        elif only_type:
             walks_page = page_for(request, selectors.user_walks(user_id=pk, type=only_type, state=state), per_page=24)
         else:
             for type_ in TitleType.values:
@@ -90,6 +121,8 @@ def profile(request, pk: int):
             "reviews_page": reviews_page,
             "review_type": review_type or "",
             "section_size": SECTION_SIZE,
+            "tab": tab,
+            "watchlist_page": watchlist_page,
         }
         html = render_to_string("walks/_profile_body.html", context, request=request)
         return {"html": html, "username": person.profile.username}
@@ -97,12 +130,12 @@ def profile(request, pk: int):
     # Everyone who asks for the same page of it sees the same, but for its
     # owner: cached until the person, their walks or their reviews change
     # (the titles it shows may lag PROFILE_CACHE_SECONDS).
-    scopes = (user_scope(pk), user_walks_scope(pk), user_reviews_scope(pk))
+    scopes = (user_scope(pk), user_walks_scope(pk), user_reviews_scope(pk), user_watchlist_scope(pk))
     page = cached(scopes, request_cache_key(scopes, request, is_me), body, timeout=PROFILE_CACHE_SECONDS)
     return render(
         request,
         "walks/profile.html",
-        {"body": mark_safe(page["html"]), "username": page["username"]},  # noqa: S308 - our own rendering
+        {"body": mark_safe(page["html"]), "username": page["username"], "person": person},  # noqa: S308 - our own rendering
     )
 
 

@@ -6,6 +6,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from accounts.models import ServiceToken, User
 from accounts.service_tokens import service_token_authenticate
 from accounts.services import token_pair_issue
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 
@@ -13,7 +14,7 @@ from tests.factories import UserFactory
 def admin_client(db):
     admin = User.objects.create_superuser("root@example.com", "root-password-123")
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 
@@ -67,3 +68,34 @@ def test_service_token_admin_refuses_no_scope(admin_client):
     assert response.status_code == 200
     assert "scopes" in response.context["adminform"].form.errors
     assert not ServiceToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_setting_a_password_in_admin_goes_through_password_set(client, mailoutbox, django_capture_on_commit_callbacks):
+    """The admin's password form is one more door to accounts.services.password_set:
+    the person's refresh tokens stop working and they are told."""
+    from tests.conftest import jwt_client_for
+
+    admin = User.objects.create_superuser("root2@example.com", "root-password-123")
+    person = User.objects.create_user("person@example.com", "old-password-123")
+    refresh = (
+        jwt_client_for(person)
+        .post("/api/v1/auth/token", {"email": "person@example.com", "password": "old-password-123"}, format="json")
+        .json()["refresh"]
+    )
+    admin_login(client, admin)
+    url = f"/admin/accounts/user/{person.pk}/password/"
+    weak = client.post(url, {"password1": "x" * 129, "password2": "x" * 129, "usable_password": "true"})
+    assert weak.status_code == 200  # refused on the form
+    person.refresh_from_db()
+    assert person.check_password("old-password-123")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            url, {"password1": "new-password-456", "password2": "new-password-456", "usable_password": "true"}
+        )
+    assert done.status_code == 302
+    person.refresh_from_db()
+    assert person.check_password("new-password-456")
+    again = client.post("/api/v1/auth/token/update", {"refresh_token": refresh}, content_type="application/json")
+    assert again.status_code == 401
+    assert [m.to for m in mailoutbox] == [["person@example.com"]]

@@ -17,6 +17,14 @@ def sign_in(page, user) -> None:
     page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.base}])
 
 
+def admin_sign_in(page, user) -> None:
+    """As sign_in, with the verified second factor /admin/ demands of staff (tests.conftest.admin_login)."""
+    from tests.conftest import admin_login
+
+    client = admin_login(Client(), user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.base}])
+
+
 def new_context(browser, base: str, *, screen: str = "desktop", locale: str = "en-US", color_scheme: str = "light"):
     kwargs = {"viewport": SCREENS[screen], "locale": locale, "color_scheme": color_scheme}
     if screen == "phone":

@@ -13,7 +13,7 @@ from reviews.services import title_rating_recompute
 from tests.catalog.factories import ReviewFactory, TitleFactory, WalkFactory
 from tests.factories import UserFactory
 
-from .helpers import new_context, sign_in
+from .helpers import admin_sign_in, new_context, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -204,7 +204,7 @@ def test_the_django_admin_works_under_the_csp(_browser, live_server, transaction
     title = TitleFactory(name="Admin Title")
     context, page = new_context(_browser, live_server.url)
     try:
-        sign_in(page, admin)
+        admin_sign_in(page, admin)
         for path in (
             "/admin/",
             "/admin/catalog/title/",
@@ -214,7 +214,7 @@ def test_the_django_admin_works_under_the_csp(_browser, live_server, transaction
             "/admin/accounts/user/",
         ):
             response = page.goto(page.base + path)
-            assert response.status == 200, path
+            assert response.status == 200 and response.url == page.base + path, path
         page.goto(f"{page.base}/admin/catalog/title/{title.pk}/change/")
         page.locator("input[name=name]").fill("Admin Title Renamed")
         page.locator("input[name=_save]").click()

@@ -5,17 +5,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Title
 from reviews.models import Review
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 from .conftest import image_bytes
 from .factories import ReviewFactory, TitleFactory, WalkFactory
 
 pytestmark = pytest.mark.django_db
+# The title form's inline of external ids, empty.
+NO_IDS = {"external_ids-TOTAL_FORMS": "0", "external_ids-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
 def admin_client_(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 
@@ -42,7 +45,7 @@ def test_title_change_page_shows_a_preview_and_a_read_only_rating(admin_client_)
 def test_admin_cover_upload_is_reencoded(admin_client_):
     title = TitleFactory()
     upload = SimpleUploadedFile("c.png", image_bytes(), content_type="image/png")
-    data = {"name": title.name, "type": "game", "release_year": 2001, "description": "", "cover": upload}
+    data = {"name": title.name, "type": "game", "release_year": 2001, "description": "", "cover": upload, **NO_IDS}
     response = admin_client_.post(f"/admin/catalog/title/{title.pk}/change/", data)
     assert response.status_code == 302
     title.refresh_from_db()
@@ -51,7 +54,7 @@ def test_admin_cover_upload_is_reencoded(admin_client_):
 
 def test_admin_refuses_a_bad_year(admin_client_):
     title = TitleFactory(release_year=2001)
-    data = {"name": title.name, "type": "game", "release_year": 1500, "description": ""}
+    data = {"name": title.name, "type": "game", "release_year": 1500, "description": "", **NO_IDS}
     assert admin_client_.post(f"/admin/catalog/title/{title.pk}/change/", data).status_code == 200
     title.refresh_from_db()
     assert title.release_year == 2001
@@ -96,7 +99,14 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def _cover_post(title, **extra):
-    return {"name": title.name, "type": title.type, "release_year": title.release_year, "description": "", **extra}
+    return {
+        "name": title.name,
+        "type": title.type,
+        "release_year": title.release_year,
+        "description": "",
+        **NO_IDS,
+        **extra,
+    }
 
 
 def _upload(color=(200, 40, 40)):

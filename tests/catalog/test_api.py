@@ -65,9 +65,11 @@ def test_list_shows_one_type_only_in_id_order(auth_client):
         "cover",
         "rating",
         "rating_count",
+        "external_ids",
         "created_at",
         "updated_at",
     }
+    assert item["external_ids"] == {}
     assert item["cover"].startswith(settings.SITE_URL + "/covers/game.svg?")
 
 

@@ -187,7 +187,7 @@ def test_the_title_page_caches_its_reviews_and_walks_until_one_changes(user, cli
 
 def test_the_profile_page_is_cached_per_owner_and_follows_their_writes(user, client, committed):
     other = UserFactory()
-    url = f"/u/{other.pk}/"
+    url = f"/u/{other.profile.username}/"
     client.force_login(user)
     assert "No walks yet." in client.get(url).content.decode()
     title = TitleFactory(name="Outer Wilds")
@@ -200,7 +200,9 @@ def test_the_profile_page_is_cached_per_owner_and_follows_their_writes(user, cli
     client.force_login(user)
     assert "Edit profile" not in client.get(url).content.decode()
     committed(lambda: profile_update(user=other, username="renamed-walker"))
-    assert "renamed-walker" in client.get(url).content.decode()
+    # The old username redirects to the new one, whose page shows it at once.
+    assert client.get(url).headers["Location"] == "/u/renamed-walker/"
+    assert "renamed-walker" in client.get(url, follow=True).content.decode()
     assert client.get("/u/999999/").status_code == 404
 
 

@@ -33,7 +33,7 @@ def test_no_stylesheet_inside_body(client):
     person = UserFactory()
     WalkFactory(user=person)
     client.force_login(person)
-    for path in ("/", "/settings/linked-accounts/", f"/u/{person.pk}/"):
+    for path in ("/", "/settings/linked-accounts/", f"/u/{person.profile.username}/"):
         body = client.get(path).content.decode().split("<body", 1)[1]
         assert 'rel="stylesheet"' not in body, path
 

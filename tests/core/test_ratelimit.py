@@ -11,21 +11,30 @@ from core.errors import RateLimited
 
 
 def test_the_table_keeps_the_numbers_of_every_limited_place():
-    assert django_settings.RATE_LIMITS == {
+    expected = {
+        "image-upload-user": (20, 600),
         "signin-account": (5, 300),
         "signin-ip": (10, 60),
         "code-send-ip": (30, 3600),
         "code-send-address": (10, 3600),
         "gpt-init-token": (120, 3600),
         "gpt-init-user": (3, 900),
+        "gpt-init-miss-caller": (10, 3600),
         "gpt-edit-ip": (60, 600),
         "link-offer-user": (10, 3600),
         "link-offer-ip": (30, 3600),
         "link-offer-pair": (5, 86400),
         "link-secret-user": (20, 600),
         "staff-activate-ip": (30, 3600),
+        "staff-activate-pair": (5, 3600),
+        "staff-activate-address": (20, 3600),
         "error-mail-site": (django_settings.ERROR_MAIL_MAX_PER_HOUR, 3600),
+        "provider-search": (30, 60),
+        "provider-add-user": (30, 3600),
+        "mfa-user": (5, 900),
+        "mfa-ip": (20, 900),
     }
+    assert {name: django_settings.RATE_LIMITS.get(name) for name in expected} == expected
 
 
 def test_check_counts_and_refuses_over_the_limit(settings):

@@ -33,6 +33,27 @@ def test_every_page_has_a_strict_csp(client, db, path):
     assert "unsafe-inline" not in policy["script-src"] and "unsafe-eval" not in policy["script-src"]
 
 
+def test_covers_load_from_the_provider_image_hosts(client, db):
+    """Provider covers are <img> from the configured image URLs' origins, and no other host."""
+    img = _csp(client.get("/titles/"))["img-src"].split()[1:]
+    assert img[:3] == ["'self'", "data:", "blob:"]
+    assert {"https://image.tmdb.org", "https://images.igdb.com", "https://s4.anilist.co"} <= set(img)
+    assert "*" not in img and "https:" not in img
+
+
+def test_covers_from_object_storage_are_allowed_when_configured():
+    env = {
+        "AWS_STORAGE_BUCKET_NAME": "walks-covers",
+        "AWS_S3_CUSTOM_DOMAIN": "cdn.example.net",
+        "TMDB_IMAGE_URL": "http://127.0.0.1:9400/t/p/w500",
+    }
+    show = "import django; django.setup(); from django.conf import settings; print(' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    result = _run({**env, "DJANGO_SETTINGS_MODULE": "config.settings"}, "-c", show)
+    assert result.returncode == 0, result.stderr
+    img = result.stdout.strip().splitlines()[-1].split()
+    assert "https://cdn.example.net" in img and "http://127.0.0.1:9400" in img
+
+
 def test_the_api_too_has_the_policy(client, db):
     assert "default-src 'self'" in client.get("/api/v1/titles").get("Content-Security-Policy", "")
 

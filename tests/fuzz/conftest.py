@@ -66,6 +66,7 @@ def world(db) -> World:
         machine_headers={"Authorization": f"Bearer {secret}"},
     )
     world.ids["user"] = user.pk
+    world.ids["username"] = user.profile.username  # for /u/<username>/ pages
     _add_tracker_rows(world)
     _add_staff_rows(world)
     return world

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from gptprofile.models import ProfileEditToken
+from tests.conftest import admin_login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 from .conftest import make_link
@@ -23,8 +24,17 @@ def assert_private(response):
     assert "noindex" in response["X-Robots-Tag"]
 
 
-def form(token, **values):
-    return {"token": token, "locale": "en", "passphrase": "", "passphrase_confirm": "", **values}
+def form(**values):
+    return {"locale": "en", "passphrase": "", "passphrase_confirm": "", **values}
+
+
+def open_link(client, raw):
+    """Open the e-mailed link: its token is traded for one kept in the session,
+    and the browser lands on the bare address."""
+    response = client.get(EDIT, {"token": raw})
+    assert response.status_code == 302 and response["Location"] == EDIT
+    assert_private(response)
+    return response
 
 
 # --- opening the link --------------------------------------------------------------------------
@@ -34,23 +44,36 @@ def test_the_page_shows_the_masked_account_and_the_form(client):
     user = UserFactory(email="john.doe@example.com", username="johnny")
     raw = make_link(user)
 
-    response = client.get(EDIT, {"token": raw})
+    open_link(client, raw)
+    response = client.get(EDIT)
 
     assert response.status_code == 200
-    assert_private(response)
+    assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
     html = response.content.decode()
     assert "j***@e***.com" in html and "john.doe@example.com" not in html
     assert "johnny" in html
     assert 'name="locale"' in html and 'name="passphrase"' in html and 'name="passphrase_confirm"' in html
-    assert f'value="{raw}"' in html  # carried to the POST in a hidden field
+    assert raw not in html  # the page carries no token: the session does
     assert '<option value="ru">Русский</option>' in html
     assert ProfileEditToken.objects.get().used_at is None  # opening does not use it up
-    assert client.get(EDIT, {"token": raw}).status_code == 200
+    open_link(client, raw)  # the same browser opening the link again
+    assert client.get(EDIT).status_code == 200
+
+
+def test_the_token_in_the_address_dies_once_the_link_is_opened(client):
+    """Access logs and browser history record the e-mailed address; the token
+    in it works only until the link is first opened."""
+    raw = make_link(UserFactory())
+    open_link(client, raw)
+    other_browser = Client()
+    assert other_browser.get(EDIT, {"token": raw}).status_code == 410
+    assert client.get(EDIT).status_code == 200  # the browser that opened it keeps the link
 
 
 def test_the_page_speaks_the_language_of_the_account_it_edits(client):
     raw = make_link(UserFactory(locale="ru"))
-    response = client.get(EDIT, {"token": raw}, HTTP_ACCEPT_LANGUAGE="en")
+    open_link(client, raw)
+    response = client.get(EDIT, HTTP_ACCEPT_LANGUAGE="en")
     assert response["Content-Language"] == "ru"
     html = response.content.decode()
     assert '<html lang="ru">' in html
@@ -60,7 +83,8 @@ def test_the_page_speaks_the_language_of_the_account_it_edits(client):
 def test_the_page_speaks_the_account_language_even_to_someone_signed_in_in_another(client):
     other = UserFactory(locale="en")
     client.force_login(other)
-    response = client.get(EDIT, {"token": make_link(UserFactory(locale="ru"))})
+    open_link(client, make_link(UserFactory(locale="ru")))
+    response = client.get(EDIT)
     assert response["Content-Language"] == "ru"
 
 
@@ -100,8 +124,9 @@ def test_a_bad_link_in_russian_for_a_russian_browser(client):
 def test_saving_locale_and_passphrase(client):
     user = UserFactory()
     raw = make_link(user)
+    open_link(client, raw)
 
-    response = client.post(EDIT, form(raw, locale="ru", passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE))
+    response = client.post(EDIT, form(locale="ru", passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE))
 
     assert response.status_code == 302
     assert_private(response)
@@ -120,7 +145,7 @@ def test_saving_locale_and_passphrase(client):
     assert "Профиль сохранён" in html and "Русский" in html
     assert "/signin/" in html
 
-    again = client.post(EDIT, form(raw, locale="en"))
+    again = client.post(EDIT, form(locale="en"))
     assert again.status_code == 410
     user.refresh_from_db()
     assert user.locale == "ru"
@@ -128,7 +153,8 @@ def test_saving_locale_and_passphrase(client):
 
 def test_saving_the_passphrase_only(client):
     user = UserFactory()
-    response = client.post(EDIT, form(make_link(user), passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE))
+    open_link(client, make_link(user))
+    response = client.post(EDIT, form(passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE))
     assert response.status_code == 302
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     user.refresh_from_db()
@@ -153,15 +179,16 @@ def test_saving_the_passphrase_only(client):
 def test_bad_values_show_the_form_again_and_change_nothing(client, values, message):
     user = UserFactory()
     raw = make_link(user)
+    open_link(client, raw)
 
-    response = client.post(EDIT, form(raw, **values))
+    response = client.post(EDIT, form(**values))
 
     assert response.status_code == 400
-    assert_private(response)
+    assert "no-store" in response["Cache-Control"]
     html = response.content.decode()
     assert message in html
     assert 'class="errorlist' in html or "form-error" in html
-    assert f'value="{raw}"' in html
+    assert raw not in html
     user.refresh_from_db()
     assert user.locale == "en" and user.check_password(DEFAULT_PASSWORD)
     assert ProfileEditToken.objects.get().used_at is None
@@ -169,32 +196,35 @@ def test_bad_values_show_the_form_again_and_change_nothing(client, values, messa
 
 def test_a_form_with_a_bad_token_changes_nothing(client):
     user = UserFactory()
-    response = client.post(EDIT, form("A" * 43, locale="ru"))
+    response = client.post(EDIT, {**form(locale="ru"), "token": "A" * 43})  # a token in the body is not read
     assert response.status_code == 410
     user.refresh_from_db()
     assert user.locale == "en"
 
 
-def test_the_form_works_with_the_null_origin_that_no_referrer_makes_browsers_send():
+def test_the_form_posts_with_its_csrf_token():
     user = UserFactory()
     client = Client(enforce_csrf_checks=True)
-    response = client.post(EDIT, form(make_link(user), locale="ru"), HTTP_ORIGIN="null")
+    open_link(client, make_link(user))
+    page = client.get(EDIT)
+    csrf = page.context["csrf_token"]
+    response = client.post(EDIT, {**form(locale="ru"), "csrfmiddlewaretoken": str(csrf)})
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.locale == "ru"
 
 
-def test_a_cross_site_post_without_the_token_changes_nothing():
+def test_a_cross_site_post_changes_nothing_even_after_the_link_was_opened():
+    """Now that the session holds the link, the form is behind the CSRF check."""
     user = UserFactory()
-    make_link(user)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user)  # the victim's own session does not help the attacker
+    open_link(client, make_link(user))
     response = client.post(
         EDIT,
-        form("", locale="ru", passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE),
+        form(locale="ru", passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE),
         HTTP_ORIGIN="https://evil.example",
     )
-    assert response.status_code == 410
+    assert response.status_code == 403
     user.refresh_from_db()
     assert user.locale == "en" and user.check_password(DEFAULT_PASSWORD)
 
@@ -204,8 +234,9 @@ def test_a_new_passphrase_keeps_this_browser_signed_in_and_ends_other_sessions(c
     elsewhere = Client()
     elsewhere.force_login(user)
     client.force_login(user)
+    open_link(client, make_link(user))
 
-    response = client.post(EDIT, form(make_link(user), passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE))
+    response = client.post(EDIT, form(passphrase=NEW_PASSPHRASE, passphrase_confirm=NEW_PASSPHRASE))
     assert response.status_code == 302
 
     assert client.get("/").wsgi_request.user == user
@@ -215,9 +246,9 @@ def test_a_new_passphrase_keeps_this_browser_signed_in_and_ends_other_sessions(c
 def test_the_page_is_rate_limited_per_ip(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "gpt-edit-ip": (2, 600)}
     raw = make_link(UserFactory())
-    assert client.get(EDIT, {"token": raw}).status_code == 200
-    assert client.get(EDIT, {"token": raw}).status_code == 200
-    response = client.get(EDIT, {"token": raw})
+    assert client.get(EDIT, {"token": raw}).status_code == 302
+    assert client.get(EDIT).status_code == 200
+    response = client.get(EDIT)
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
 
@@ -249,7 +280,7 @@ def test_admin_lists_links_without_secrets(client):
     user = UserFactory(email="listed@example.com")
     raw = make_link(user)
     make_link(user, used=True)
-    client.force_login(admin)
+    admin_login(client, admin)
 
     listing = client.get("/admin/gptprofile/profileedittoken/")
     assert listing.status_code == 200
@@ -269,7 +300,7 @@ def test_admin_list_runs_a_constant_number_of_queries(client, django_assert_max_
     from django.test.utils import CaptureQueriesContext
 
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    admin_login(client, admin)
     client.get("/admin/gptprofile/profileedittoken/")  # the session and its user are cached from here on
     counts = []
     for size in (2, 12):
@@ -286,7 +317,8 @@ def test_admin_list_runs_a_constant_number_of_queries(client, django_assert_max_
 
 def test_the_page_reads_the_link_in_one_query(client, django_assert_max_num_queries):
     raw = make_link(UserFactory())
-    # The link joined with its user and profile; nothing else for an anonymous visitor.
-    with django_assert_max_num_queries(1):
-        response = client.get(EDIT, {"token": raw})
+    open_link(client, raw)
+    # The link joined with its user and profile, and the visitor's session.
+    with django_assert_max_num_queries(2):
+        response = client.get(EDIT)
     assert response.status_code == 200

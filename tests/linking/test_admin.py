@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from linking import services
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 from .helpers import link, offer
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_():
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -404,3 +404,39 @@ def test_a_third_account_joining_is_told_to_the_whole_group(a, b, c, mailoutbox,
         services.link_confirm(user=b, secret=created.secret)
     assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.com", "bob@example.com", "carol@example.com"]
     assert all("carol" in m.body and "alice" in m.body for m in mailoutbox)
+
+
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_privileged_accounts_cannot_be_linked(a, b, flag):
+    """Switching needs no password and no second factor: it must never lead
+    into an account that reaches the admin."""
+    User.objects.filter(pk=b.pk).update(**{flag: True})
+    b.refresh_from_db()
+    with pytest.raises(NotFound) as exc:  # answered like an unknown address
+        services.link_offer_create(user=a, email=b.email)
+    assert exc.value.code == "user_not_found"
+    with pytest.raises(Forbidden) as exc:
+        services.link_offer_create(user=b, email=a.email)
+    assert exc.value.code == "privileged_account"
+    assert not LinkSecret.objects.exists()
+
+
+def test_an_offer_to_someone_made_staff_before_accepting_is_refused(a, b):
+    created = offer(a, b)
+    User.objects.filter(pk=a.pk).update(is_staff=True)
+    with pytest.raises(Forbidden) as exc:
+        services.link_confirm(user=b, secret=created.secret)
+    assert exc.value.code == "privileged_account"
+    b.refresh_from_db()
+    assert b.group_uuid is None or not User.objects.filter(group_uuid=b.group_uuid).exclude(pk=b.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["target", "me"])
+def test_no_switch_into_or_out_of_an_account_made_staff_after_linking(a, b, who):
+    link(a, b)
+    User.objects.filter(pk=(a if who == "target" else b).pk).update(is_superuser=True)
+    b.refresh_from_db()
+    with pytest.raises(Forbidden) as exc:
+        services.account_switch(user=b, target_id=a.pk)
+    assert exc.value.code == "privileged_account"
+    assert not AccountSwitch.objects.exists()

@@ -196,7 +196,8 @@ def test_user_reviews_query_count(auth_client, django_assert_max_num_queries, n)
     person = UserFactory()
     titles = Title.objects.bulk_create(Title(name=f"T{i}", type="film", release_year=2000) for i in range(n))
     Review.objects.bulk_create(Review(user=person, title=t, rating=50) for t in titles)
-    # session + user (2), the person (1), count (1), the page joined with its titles (1)
-    with django_assert_max_num_queries(5):
+    # session + user (2), the person (1), whether the caller may see them (1: a block?),
+    # count (1), the page joined with its titles (1); the person and the check are cached
+    with django_assert_max_num_queries(6):
         response = auth_client.get(f"/api/v1/user/{person.pk}/reviews", {"page_size": 50, "type": "film"})
     assert len(response.json()["results"]) == n

@@ -8,6 +8,7 @@ from django.test import Client
 from accounts.models import User
 from staff.models import ActivationCode, Staff
 from staff.services import staff_activate, staff_create
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 from .factories import PositionFactory, StaffFactory
@@ -20,7 +21,7 @@ CODE_RE = re.compile(r"\b[A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-T
 def admin_client(db):
     admin = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     client.user = admin
     return client
 

@@ -14,7 +14,7 @@ from accounts.services import token_pair_issue, user_end_sessions
 from core import ratelimit
 from core.errors import Conflict, Forbidden, Gone, Invalid, RateLimited
 from staff.codes import code_normalize
-from staff.models import ACTIVATION_CODE_MAX_ATTEMPTS, ActivationCode, Staff, StaffState
+from staff.models import ActivationCode, Staff, StaffState
 from staff.services import (
     staff_activate,
     staff_create,
@@ -220,7 +220,9 @@ def test_a_deactivated_user_is_onboarded_again_with_a_new_code(erp_position):
     staff_deactivate(staff=staff)
     staff.refresh_from_db()
     assert staff.state == StaffState.DEACTIVATED
-    staff, again, created = staff_user_issue(staff=staff)
+    admin = User.objects.create_superuser("root@example.com", "root-password-123")
+    # An account that was someone's: its code is shown only to a person in the admin (else e-mailed).
+    staff, again, created = staff_user_issue(staff=staff, by_user=admin, reveal_to_admin=True)
     staff.refresh_from_db()
     assert not created and staff.state == StaffState.PENDING
     assert not staff.user.check_password(PASSWORD)
@@ -254,20 +256,15 @@ def test_activation_accepts_a_messy_code_and_email(pending):
     assert activate(email=" ANNA.Petrova@example.com ", code=messy).is_active
 
 
-def test_wrong_codes_are_counted_and_kill_the_code_after_five(pending):
+def test_wrong_codes_are_recorded_but_do_not_kill_the_code(pending):
     staff, code = pending
     wrong = "ABCD-EFGH-JK" if code != "ABCD-EFGH-JK" else "ABCD-EFGH-JM"
-    for attempt in range(1, ACTIVATION_CODE_MAX_ATTEMPTS + 1):
+    for attempt in range(1, 6):
         with pytest.raises(Invalid) as exc:
-            activate(code=wrong)
+            activate(code=wrong, ip=f"203.0.113.{attempt}")
         assert exc.value.code == "invalid_code"
         assert ActivationCode.objects.get(user=staff.user).attempts == attempt
-    assert "last try" in str(exc.value.detail)
-    with pytest.raises(Gone) as exc:
-        activate(code=code)
-    assert exc.value.code == "code_attempts_exceeded"
-    staff.user.refresh_from_db()
-    assert not staff.user.is_active
+    assert activate(code=code).is_active  # tests/staff/test_activation_limits.py has the limits
 
 
 def test_a_malformed_code_does_not_use_a_try(pending):
@@ -328,9 +325,9 @@ def test_activation_stops_if_the_position_lost_its_access(pending):
 
 def test_failures_from_one_address_are_limited(pending):
     _staff, code = pending
-    for _ in range(ratelimit.limit("staff-activate-ip").limit):
+    for i in range(ratelimit.limit("staff-activate-ip").limit):
         with pytest.raises(Invalid):
-            activate(email="nobody@example.com", code="ABCD-EFGH-JK")
+            activate(email=f"nobody{i}@example.com", code="ABCD-EFGH-JK")
     with pytest.raises(RateLimited):
         activate(code=code)  # even the right code, from this address
     assert activate(code=code, ip="203.0.113.9").is_active  # another address is not affected
@@ -410,6 +407,5 @@ def test_concurrent_wrong_tries_are_all_counted(erp_position):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(guess, range(8)))
-    assert outcomes.count("invalid_code") == ACTIVATION_CODE_MAX_ATTEMPTS
-    assert outcomes.count("code_attempts_exceeded") == 8 - ACTIVATION_CODE_MAX_ATTEMPTS
-    assert ActivationCode.objects.get(user=staff.user).attempts == ACTIVATION_CODE_MAX_ATTEMPTS
+    assert outcomes.count("invalid_code") == 8
+    assert ActivationCode.objects.get(user=staff.user).attempts == 8

@@ -73,7 +73,7 @@ def test_wrong_code_is_shown_on_the_field_and_counted(pending):
     response = submit(Client(), wrong)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "activation code is wrong" in html and "4 tries left" in html
+    assert "activation code is wrong" in html and "left" not in html
     assert 'id="id_activation_code-errors"' in html
     assert ActivationCode.objects.get(user=staff.user).attempts == 1
     assert not response.wsgi_request.user.is_authenticated
@@ -112,8 +112,8 @@ def test_expired_code_says_so(pending):
 
 def test_rate_limited_page_is_429(pending):
     _staff, code = pending
-    for _ in range(ratelimit.limit("staff-activate-ip").limit):
-        submit(Client(), "ABCD-EFGH-JK", email="nobody@example.com")
+    for i in range(ratelimit.limit("staff-activate-ip").limit):
+        submit(Client(), "ABCD-EFGH-JK", email=f"nobody{i}@example.com")
     response = submit(Client(), code)
     assert response.status_code == 429 and "Too many attempts" in response.content.decode()
 

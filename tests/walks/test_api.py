@@ -150,8 +150,9 @@ def test_user_walks_query_count(auth_client, django_assert_max_num_queries, n):
     person = UserFactory()
     titles = Title.objects.bulk_create(Title(name=f"T{i}", type="game", release_year=2000) for i in range(n))
     Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
-    # session + user (2), the person (1), count (1), the page joined with its titles (1)
-    with django_assert_max_num_queries(5):
+    # session + user (2), the person (1), whether the caller may see them (1: a block?),
+    # count (1), the page joined with its titles (1); the person and the check are cached
+    with django_assert_max_num_queries(6):
         response = auth_client.get(f"/api/v1/user/{person.pk}/walks", {"page_size": 50})
     assert len(response.json()["results"]) == n
 

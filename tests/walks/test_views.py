@@ -30,7 +30,7 @@ def test_profile_shows_the_person_their_walks_by_type_and_reviews(client):
     WalkFactory(user=person, title=TitleFactory(name="Dark Souls", type="game"))
     WalkFactory(user=person, title=TitleFactory(name="Stalker", type="film"), state="in_progress")
     ReviewFactory(user=person, title=TitleFactory(name="Akira", type="anime"), text="A landmark.")
-    html = client.get(f"/u/{person.pk}/").content.decode()
+    html = client.get(f"/u/{person.profile.username}/").content.decode()
     assert "mira" in html and "Soulslikes and slow cinema." in html
     assert "Dark Souls" in html and "Stalker" in html and "A landmark." in html
     assert html.index("Games") < html.index("Films")
@@ -44,27 +44,27 @@ def test_profile_state_and_type_filters(client):
     WalkFactory(user=person, title=TitleFactory(name="Going Game"), state="in_progress")
     ReviewFactory(user=person, title=TitleFactory(name="Reviewed Film", type="film"))
     ReviewFactory(user=person, title=TitleFactory(name="Reviewed Series", type="series"))
-    html = client.get(f"/u/{person.pk}/", {"state": "in_progress"}).content.decode()
+    html = client.get(f"/u/{person.profile.username}/", {"state": "in_progress"}).content.decode()
     assert "Going Game" in html and "Done Game" not in html
-    html = client.get(f"/u/{person.pk}/", {"rtype": "series"}).content.decode()
+    html = client.get(f"/u/{person.profile.username}/", {"rtype": "series"}).content.decode()
     assert "Reviewed Series" in html and "Reviewed Film" not in html
-    html = client.get(f"/u/{person.pk}/", {"type": "game"}).content.decode()
+    html = client.get(f"/u/{person.profile.username}/", {"type": "game"}).content.decode()
     assert "Done Game" in html and "Going Game" in html
 
 
 def test_profile_bad_filters_and_unknown_people(client):
     person = UserFactory()
     # filters that mean nothing are ignored: the page stays
-    assert client.get(f"/u/{person.pk}/", {"state": "nope"}).status_code == 200
-    assert client.get(f"/u/{person.pk}/", {"rtype": "book", "type": "x"}).status_code == 200
+    assert client.get(f"/u/{person.profile.username}/", {"state": "nope"}).status_code == 200
+    assert client.get(f"/u/{person.profile.username}/", {"rtype": "book", "type": "x"}).status_code == 200
     assert client.get("/u/999999/").status_code == 404
     person.is_active = False
     person.save()
-    assert client.get(f"/u/{person.pk}/").status_code == 404
+    assert client.get(f"/u/{person.profile.username}/").status_code == 404
 
 
 def test_own_profile_links_to_settings(member_client):
-    html = member_client.get(f"/u/{member_client.user.pk}/").content.decode()
+    html = member_client.get(f"/u/{member_client.user.profile.username}/").content.decode()
     assert "Edit profile" in html
 
 
@@ -77,17 +77,19 @@ def test_profile_query_count(member_client, django_assert_max_num_queries, n):
     Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
     Review.objects.bulk_create(Review(user=person, title=t, rating=70) for t in titles)
     # session, user, profile (layout); the person; counts by type; one shelf per type (4);
-    # reviews count + page
-    with django_assert_max_num_queries(12):
-        response = member_client.get(f"/u/{person.pk}/")
+    # reviews count + page; and, cached after this request: whether I may see them (a
+    # block?) and the follow panel (my follow and block, their followers and following);
+    # the owner's own scores on the shown cards (1)
+    with django_assert_max_num_queries(16):
+        response = member_client.get(f"/u/{person.profile.username}/")
     assert response.status_code == 200
     # the same without the counts by type, which are cached now
     with django_assert_max_num_queries(11) as queries:
-        assert member_client.get(f"/u/{person.pk}/").status_code == 200
+        assert member_client.get(f"/u/{person.profile.username}/").status_code == 200
     assert not [q for q in queries.captured_queries if 'COUNT("walks_walk"."id")' in q["sql"]]
     # session, user, profile (layout); the person; the type's walks count + page; reviews count + page
     with django_assert_max_num_queries(8):
-        response = member_client.get(f"/u/{person.pk}/", {"type": "film", "rtype": "film"})
+        response = member_client.get(f"/u/{person.profile.username}/", {"type": "film", "rtype": "film"})
     assert response.content.decode().count("title-card--walk") == min(n, 24)
 
 
@@ -114,3 +116,22 @@ def test_home_query_count(member_client, django_assert_max_num_queries, n):
     with django_assert_max_num_queries(10):
         response = member_client.get("/")
     assert response.status_code == 200
+
+
+def test_the_id_url_and_former_usernames_redirect_to_the_username(client):
+    from accounts.services import profile_update
+
+    person = UserFactory(username="first-name")
+    assert client.get(f"/u/{person.pk}/").headers["Location"] == "/u/first-name/"
+    assert client.get("/u/FIRST-NAME/?state=completed").headers["Location"] == "/u/first-name/?state=completed"
+    profile_update(user=person, username="second-name")
+    profile_update(user=person, username="third-name")
+    for old in ("first-name", "second-name", str(person.pk)):
+        assert client.get(f"/u/{old}/").headers["Location"] == "/u/third-name/"
+    assert client.get("/u/third-name/").status_code == 200
+    # Someone else may take a freed name: then it is theirs.
+    newcomer = UserFactory(username="first-name")
+    assert client.get("/u/first-name/").status_code == 200
+    assert newcomer.profile.username in client.get("/u/first-name/").content.decode()
+    assert client.get("/u/second-name/stats/").headers["Location"] == "/u/third-name/stats/"
+    assert client.get("/u/nobody-at-all/").status_code == 404

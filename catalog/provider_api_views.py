@@ -1,0 +1,138 @@
+"""The API door to the metadata providers (catalog.provider_services)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.ratelimit import client_ip
+
+from . import provider_services
+from .api_views import TITLE_DETAIL, _title_payload
+from .models import Provider, TitleType
+from .providers import providers_all, providers_for
+from .selectors import clean_search, clean_type, title_with_external_ids
+
+ERROR = '`{"detail", "code"}`'
+PROVIDERS = inline_serializer(
+    "MetadataProvider",
+    {
+        "name": serializers.ChoiceField(choices=Provider.choices),
+        "label": serializers.CharField(),
+        "types": serializers.ListField(child=serializers.ChoiceField(choices=TitleType.choices)),
+        "attribution": serializers.CharField(help_text="A notice to show beside the provider's data."),
+    },
+    many=True,
+)
+RESULT = inline_serializer(
+    "ProviderResult",
+    {
+        "provider": serializers.ChoiceField(choices=Provider.choices),
+        "external_id": serializers.CharField(help_text='The provider\'s id, e.g. "movie/603" (TMDB), "1942" (IGDB)'),
+        "type": serializers.ChoiceField(choices=TitleType.choices),
+        "name": serializers.CharField(),
+        "release_year": serializers.IntegerField(allow_null=True),
+        "cover_url": serializers.CharField(help_text="On the provider's image host; empty when it has none"),
+        "title_id": serializers.IntegerField(allow_null=True, help_text="The title in Walks, when it is there"),
+    },
+    many=True,
+)
+SEARCH = inline_serializer(
+    "ProviderSearch",
+    {
+        "provider": serializers.ChoiceField(choices=Provider.choices),
+        "label": serializers.CharField(),
+        "attribution": serializers.CharField(),
+        "results": RESULT,
+    },
+)
+
+
+class FromProviderIn(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=[Provider.TMDB, Provider.IGDB, Provider.ANILIST])
+    external_id = serializers.CharField(max_length=64)
+
+
+def _describe(provider) -> dict:
+    return {
+        "name": provider.name,
+        "label": provider.label,
+        "types": list(provider.types),
+        "attribution": provider.attribution,
+    }
+
+
+def _language(request) -> str:
+    return getattr(request, "LANGUAGE_CODE", None) or "en"
+
+
+class ProviderList(APIView):
+    @extend_schema(
+        summary="The metadata providers configured here (a provider without credentials is absent)",
+        parameters=[OpenApiParameter("type", str, enum=TitleType.values, description="Only those of this type")],
+        responses={200: PROVIDERS, 400: OpenApiResponse(description=ERROR + ": invalid_type")},
+    )
+    def get(self, request):
+        type_ = clean_type(request.query_params.get("type"), required=False)
+        found = providers_for(type_) if type_ else providers_all()
+        return Response([_describe(p) for p in found])
+
+
+class ProviderSearch(APIView):
+    @extend_schema(
+        summary="Search the provider of a type (answers are cached for an hour)",
+        parameters=[
+            OpenApiParameter("type", str, required=True, enum=TitleType.values),
+            OpenApiParameter("q", str, required=True, description="Words of the name"),
+            OpenApiParameter("provider", str, enum=[Provider.TMDB, Provider.IGDB, Provider.ANILIST]),
+        ],
+        responses={
+            200: SEARCH,
+            400: OpenApiResponse(description=ERROR + ": type_required, invalid_type, search_required, search_too_long"),
+            404: OpenApiResponse(description=ERROR + ": provider_not_configured (no provider serves the type)"),
+            429: OpenApiResponse(description=ERROR + ": rate_limited, see `Retry-After`"),
+            503: OpenApiResponse(
+                description=ERROR
+                + ": provider_unavailable, provider_timeout, provider_rate_limited, provider_bad_response"
+            ),
+        },
+    )
+    def get(self, request):
+        params = request.query_params
+        type_ = clean_type(params.get("type"), required=True)
+        query = clean_search(params.get("q"))
+        ident = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
+        data = provider_services.provider_results(
+            type=type_, query=query, ident=ident, language=_language(request), provider=params.get("provider")
+        )
+        return Response(data)
+
+
+class TitleFromProvider(APIView):
+    @extend_schema(
+        summary="Add a title from a provider (any signed-in person), or get the one Walks has",
+        request=FromProviderIn,
+        responses={
+            201: TITLE_DETAIL,
+            200: TITLE_DETAIL,
+            400: OpenApiResponse(
+                description=ERROR + ": invalid_provider, invalid_external_id, provider_title_incomplete"
+            ),
+            401: OpenApiResponse(description=ERROR),
+            404: OpenApiResponse(description=ERROR + ": provider_not_configured, provider_title_not_found"),
+            429: OpenApiResponse(description=ERROR + ": rate_limited, see `Retry-After`"),
+            503: OpenApiResponse(description=ERROR + ": provider_unavailable, provider_timeout, provider_rate_limited"),
+        },
+    )
+    def post(self, request):
+        incoming = FromProviderIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        title, created = provider_services.title_add_from_provider(
+            actor=request.user, language=_language(request), **incoming.validated_data
+        )
+        title_with_external_ids(title)
+        return Response(
+            _title_payload(request, title), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

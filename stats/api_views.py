@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import public_user
+from core.errors import NotFound
+from social.selectors import visible_or_403
+
+from . import selectors
+
+
+class UserStats(APIView):
+    @extend_schema(
+        summary="A person's statistics: walks by type and state, ratings, activity, streaks, decades, top rated",
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, pk: int):
+        person = public_user(pk=pk)
+        visible_or_403(request.user, person)
+        return Response(selectors.user_stats(user_id=person.pk))
+
+
+class UserYear(APIView):
+    @extend_schema(
+        summary="A person's year in review: finished and 100%, highest and lowest ratings, busiest month",
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, pk: str, yyyy: str):
+        year = int(yyyy)
+        if not 1970 <= year <= selectors._today().year:
+            raise NotFound(_("No such year."), code="year_not_found")
+        person = public_user(pk=int(pk))
+        visible_or_403(request.user, person)
+        return Response(selectors.user_year(user_id=person.pk, year=year))
