@@ -28,10 +28,10 @@ run: setup  ## Serve the site and the MCP server (/mcp) on http://127.0.0.1:8000
 	@echo "  E-mails (sign-up codes, links) are written to $(CURDIR)/var/mail/; each one is announced here with its file."
 	@echo "  Demo sign-in: see README (demo@walks.localhost / walks-demo-2026)."
 	@echo ""
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
 
 serve: setup  ## The same with several worker processes
-	$(VENV)/bin/uvicorn config.asgi:application --workers 3 --host $(HOST) --port $(PORT)
+	WALKS_HOST=$(HOST) WALKS_PORT=$(PORT) $(VENV)/bin/uvicorn config.asgi:application --workers 3 --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed  ## Run the test suite (browser tests need /usr/bin/chromium)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)

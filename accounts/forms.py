@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
-from core.forms import add_service_error
+from core.forms import add_service_error, image_input
 
 from .models import (
     BIO_MAX_LENGTH,
@@ -156,5 +156,5 @@ class AvatarForm(Form):
     avatar = forms.FileField(
         label=_("New avatar"),
         help_text=_("JPEG, PNG or WebP, up to 5 MB. It is cropped to a square."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=image_input(),
     )

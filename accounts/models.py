@@ -112,12 +112,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.profile.username
 
 
+class Theme(models.TextChoices):
+    SYSTEM = "system", _("As the system")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
 class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile", primary_key=True)
     username = models.CharField(_("username"), max_length=USERNAME_MAX_LENGTH)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     bio = models.TextField(_("about"), max_length=BIO_MAX_LENGTH, blank=True)
     links = models.JSONField(_("links"), default=list, blank=True)
+    theme = models.CharField(_("theme"), max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
     # Walks, reviews, statistics and feed entries only for the person and the
     # followers they approve (enforced by the doors, see social.selectors.can_see).
     is_private = models.BooleanField(_("private profile"), default=False)

@@ -56,6 +56,7 @@ from .models import (
     PASSWORD_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
     Profile,
+    Theme,
     User,
     UsernameHistory,
     normalize_email,
@@ -721,6 +722,19 @@ def profile_avatar_remove(*, user: User) -> Profile:
             profile.save(update_fields=["avatar"])
             storage = profile.avatar.storage
             transaction.on_commit(lambda: storage.delete(old))
+    user.profile = profile
+    return profile
+
+
+@transaction.atomic
+def profile_theme_set(*, user: User, theme: str) -> Profile:
+    """The colour theme of the person's pages (system, light or dark)."""
+    if theme not in Theme.values:
+        raise Invalid(_("Choose a theme."), code="invalid_theme", errors={"theme": [_("Choose a theme.")]})
+    profile = Profile.objects.select_for_update().get(user=user)
+    if profile.theme != theme:
+        profile.theme = theme
+        profile.save(update_fields=["theme"])
     user.profile = profile
     return profile
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings/password/", views.password_change, name="password_change"),
     path("settings/email/", views.email_change, name="email_change"),
     path("settings/email/confirm/", views.email_change_confirm, name="email_change_confirm"),
+    path("settings/theme/", views.theme, name="theme"),
 ]
 
 # The second factor (accounts.mfa_views).

@@ -16,11 +16,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from core.context_processors import THEME_COOKIE
 from core.errors import ServiceError
+from core.forms import mark_upload_too_large, show_error
 from core.ratelimit import client_ip
 
 from . import forms, mfa, services
-from .models import normalize_email
+from .models import Theme, normalize_email
 
 SIGNUP_EMAIL = "accounts:signup_email"
 RESTORE_EMAIL = "accounts:restore_email"
@@ -217,11 +219,21 @@ def _profile_initial(user) -> dict:
     }
 
 
+AVATAR_ERROR = "accounts:avatar_error"
+
+
 def _settings_page(request, *, profile_form=None, avatar_form=None, status=200):
     user = request.user
+    if avatar_form is None:
+        avatar_form = forms.AvatarForm()
+        # A refused upload came back here by a redirect, its error with it.
+        mark_upload_too_large(request, avatar_form, "avatar")
+        error = request.session.pop(AVATAR_ERROR, None)
+        if isinstance(error, str) and error:
+            show_error(avatar_form, "avatar", error)
     context = {
         "profile_form": profile_form or forms.ProfileForm(initial=_profile_initial(user)),
-        "avatar_form": avatar_form or forms.AvatarForm(),
+        "avatar_form": avatar_form,
         "mfa_enabled": mfa.mfa_enabled(user),
     }
     return render(request, "accounts/settings.html", context, status=status)
@@ -268,7 +280,9 @@ def avatar(request):
         else:
             messages.success(request, _("Your new avatar is in place."))
             return redirect("accounts:settings")
-    return _settings_page(request, avatar_form=form, status=400)
+    # Back to the settings page (a URL that answers GET), the error with it.
+    request.session[AVATAR_ERROR] = " ".join(str(e) for errors in form.errors.values() for e in errors)[:500]
+    return redirect(reverse("accounts:settings") + "#avatar")
 
 
 @never_cache
@@ -332,3 +346,22 @@ def email_change_confirm(request):
             messages.success(request, _("Your e-mail is now %(email)s.") % {"email": email})
             return redirect("accounts:settings")
     return render(request, "accounts/email_change_confirm.html", {"form": form, "email": email})
+
+
+# --- Theme --------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["POST"])
+def theme(request):
+    """The menu's theme switch: the person's profile keeps it, a visitor's cookie does."""
+    choice = request.POST.get("theme", "")
+    response = HttpResponseRedirect(_safe_next(request, request.POST.get("next")) or reverse("home"))
+    if choice not in Theme.values:
+        return response
+    if request.user.is_authenticated:
+        services.profile_theme_set(user=request.user, theme=choice)
+    else:
+        response.set_cookie(
+            THEME_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        )
+    return response

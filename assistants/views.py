@@ -85,6 +85,25 @@ class ConsentView(AuthorizationView):
         context["return_host"] = urlsplit(redirect_uri).hostname or ""
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        # The CSP's form-action also governs the redirect that answers the
+        # consent form: let this page's form lead back to the client's
+        # redirect URI (already checked against its registration), nowhere else.
+        response = super().render_to_response(context, **response_kwargs)
+        source = _form_action_source(context.get("redirect_uri") or "")
+        if source:
+            response._csp_update = {"form-action": [source]}
+        return response
+
+
+def _form_action_source(redirect_uri: str) -> str:
+    """A CSP source for a redirect URI: its origin, or its scheme alone for a
+    native app's own scheme (``cursor://...`` is ``cursor:``)."""
+    parts = urlsplit(redirect_uri)
+    if parts.scheme in ("http", "https"):
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return f"{parts.scheme}:" if parts.scheme else ""
+
 
 def _registration_error(exc: ServiceError) -> JsonResponse:
     if isinstance(exc, RateLimited):

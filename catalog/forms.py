@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import image_input
+
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
 
 
@@ -18,11 +20,12 @@ class TitleForm(forms.Form):
         max_length=Title._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    force = forms.BooleanField(label=_("Add it anyway: it is a different title"), required=False)
 
 
 class CoverForm(forms.Form):
     cover = forms.FileField(
         label=_("Cover image"),
         help_text=_("JPEG, PNG or WebP, up to 5 MB. It is resized to 600 pixels high."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=image_input(**{"data-preview": "#cover-preview"}),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db import connections
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from core.cache import cache_key, cached
@@ -20,6 +22,7 @@ from .cache import (
     title_search_count_key,
 )
 from .models import Title, TitleType
+from .names import name_key
 
 SEARCH_MAX_LENGTH = 100
 MAX_ID = 2**63 - 1
@@ -91,10 +94,50 @@ def title_list(*, type: str | None, search: str | None = None, ordering: str | N
     ordering = clean_ordering(ordering)
     qs = Title.objects.filter(type=type)
     if search:
-        # type = ... AND UPPER(name) LIKE UPPER('%...%'): both served by one scan of
-        # the GIN index over (type, UPPER(name) gin_trgm_ops) on PostgreSQL.
-        qs = qs.filter(name__icontains=search)
+        qs = _searched(qs, search)
     return qs.order_by(*TITLE_ORDERINGS[ordering])
+
+
+# The typo fallback of SQLite compares this many candidates in Python at most.
+TYPO_CANDIDATES = 2000
+TYPO_RATIO = 0.75
+
+
+def _searched(qs: QuerySet[Title], search: str) -> QuerySet[Title]:
+    """Titles whose folded name (case, accents, punctuation, a leading
+    article: ``Title.name_key``) contains every folded word of the search, in
+    any order ("god father" finds The Godfather). When nothing does, one typo
+    is tolerated: trigram word similarity on PostgreSQL (the GIN index over
+    ``(type, name_key gin_trgm_ops)``), difflib over a bounded set of
+    candidates sharing a trigram with the search on SQLite."""
+    words = name_key(search).split() or search.casefold().split()
+    if not words:
+        return qs
+    matched = qs.filter(*[Q(name_key__contains=word) for word in words])
+    if matched.exists():
+        return matched
+    if connections[qs.db].vendor == "postgresql":
+        # %> (word similarity ≥ 0.6: a typo inside a longer name) or % (whole
+        # similarity ≥ 0.3: a typo in a short one); both served by the index.
+        folded = " ".join(words)
+        return qs.filter(Q(name_key__trigram_word_similar=folded) | Q(name_key__trigram_similar=folded))
+    return qs.filter(pk__in=_close_matches(qs, words))
+
+
+def _close_matches(qs: QuerySet[Title], words: list[str]) -> list[int]:
+    grams = {word[i : i + 3] for word in words for i in range(max(1, len(word) - 2))}
+    any_gram = Q()
+    for gram in sorted(grams)[:24]:
+        any_gram |= Q(name_key__contains=gram)
+    found = []
+    for pk, key in qs.filter(any_gram).values_list("pk", "name_key")[:TYPO_CANDIDATES]:
+        name_words = key.split()
+        if all(
+            any(word in w or difflib.SequenceMatcher(None, word, w).ratio() >= TYPO_RATIO for w in name_words)
+            for word in words
+        ):
+            found.append(pk)
+    return found
 
 
 def _search_count_key(type: str, search: str) -> str:

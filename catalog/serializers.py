@@ -89,6 +89,11 @@ class TitleIn(serializers.Serializer):
     )
     type = serializers.CharField(help_text="One of: " + ", ".join(TitleType.values))
     release_year = StrictIntegerField(help_text=f"{MIN_RELEASE_YEAR}..{MAX_RELEASE_YEAR}")
+    force = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Add it even when the same type, name and year exists (answered 409 duplicate_title otherwise).",
+    )
 
 
 class CoverIn(serializers.Serializer):

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 
 from core import ratelimit
 from core.cache import bump
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.images import reencode_image
 
 from .cache import title_list_scope, title_scope
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
+from .names import name_key
 from .permissions import catalog_permission_check
 from .selectors import title_count_forget
 
@@ -79,10 +80,34 @@ def titles_changed(*types: str, counts: bool = True, pk: int | None = None) -> N
     bump(*(title_list_scope(t) for t in types), *([title_scope(pk)] if pk else []))
 
 
+class DuplicateTitle(Conflict):
+    """The same type, name (folded) and year exists; ``existing`` is it."""
+
+    code = "duplicate_title"
+
+    def __init__(self, existing: Title):
+        message = _("“%(name)s” (%(year)s) is already in the catalogue.") % {
+            "name": existing.name,
+            "year": existing.release_year,
+        }
+        super().__init__(message, errors={"name": [message]})
+        self.existing = existing
+
+
+def title_duplicate(*, type: str, name: str, release_year: int) -> Title | None:
+    return Title.objects.filter(type=type, name_key=name_key(name), release_year=release_year).order_by("id").first()
+
+
 @transaction.atomic
-def title_create(*, actor, **fields: Any) -> Title:
+def title_create(*, actor, force: bool = False, **fields: Any) -> Title:
+    """Add a title. An exact duplicate (same type, folded name and year) is
+    refused with :class:`DuplicateTitle` unless the curator insists (``force``)."""
     catalog_permission_check(user=actor, action="add")
     values = clean_title_fields(fields, partial=False)
+    if not force:
+        existing = title_duplicate(type=values["type"], name=values["name"], release_year=values["release_year"])
+        if existing is not None:
+            raise DuplicateTitle(existing)
     title = Title.objects.create(**values)
     transaction.on_commit(lambda: titles_changed(title.type))
     return title

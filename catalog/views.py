@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,11 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.cache import privacy_scope
 from core.cache import cached_html
 from core.errors import ServiceError
-from core.forms import add_service_error
+from core.forms import add_service_error, mark_upload_too_large
 from core.i18n import is_supported_locale
 from core.pagination import page_for
 from reviews.cache import title_reviews_scope
-from reviews.forms import ReviewForm
+from reviews.forms import ReviewForm, draft_form
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_rating_histogram, title_reviews
 from walks.cache import title_walks_scope
 from walks.models import WalkState
@@ -50,17 +52,35 @@ SORTS = [
 
 @require_GET
 def titles(request):
+    # Parameters from a hand-edited URL that mean nothing are ignored: the page stays.
     type_ = request.GET.get("type") or TitleType.GAME
-    search = request.GET.get("q", "")
+    if type_ not in TitleType.values:
+        type_ = TitleType.GAME
     sort = request.GET.get("sort") or "id"
+    if sort not in dict(SORTS):
+        sort = "id"
+    search = request.GET.get("q", "")[: selectors.SEARCH_MAX_LENGTH].replace("\x00", "")
     queryset = selectors.title_list(type=type_, search=search, ordering=sort)
     context = {
         "type": type_,
-        "types": TitleType.values,
         "search": search.strip(),
         "sort": sort,
         "sorts": [(key, str(label)) for key, label in SORTS],
     }
+    # Each tab keeps the search and the sort, and says how many titles of its
+    # type match, so a search on the wrong type points at the right one.
+    tab_query = {"q": context["search"]} if context["search"] else {}
+    if sort != "id":
+        tab_query["sort"] = sort
+    tabs = []
+    for t in TitleType.values:
+        count = None
+        if context["search"]:
+            count = selectors.title_count(
+                type=t, search=search, queryset=queryset if t == type_ else selectors.title_list(type=t, search=search)
+            )
+        tabs.append({"type": t, "query": urlencode({"type": t, **tab_query}), "count": count})
+    context["tabs"] = tabs
 
     def results() -> str:
         page = page_for(
@@ -91,8 +111,11 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
     walk_state = request.GET.get("state") or ""
     if walk_state not in WalkState.values:
         walk_state = ""
+    if review_form is None and request.user.is_authenticated:
+        review_form = draft_form(request, title_id=title.pk)
     if review_form is None:
-        initial = {"rating": review.rating, "text": review.text} if review else {"rating": 75}
+        # A new review has no rating until the person picks one.
+        initial = {"rating": review.rating, "text": review.text} if review else {}
         review_form = ReviewForm(initial=initial)
 
     # The watchlist toggle beside the walk selector (a title not started yet).
@@ -179,15 +202,18 @@ def _curator_title(request, pk: int | None, action: str):
 def title_create(request):
     _curator_title(request, None, "add")
     form = TitleForm(request.POST or None, initial={"type": request.GET.get("type") or TitleType.GAME})
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             title = services.title_create(actor=request.user, **form.cleaned_data)
+        except services.DuplicateTitle as exc:
+            duplicate = exc.existing  # a warning with a link, and the choice to add it anyway
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, _("The title was added. Upload a cover if you have one."))
             return redirect("catalog:title", pk=title.pk)
-    return render(request, "catalog/title_form.html", {"form": form, "title": None})
+    return render(request, "catalog/title_form.html", {"form": form, "title": None, "duplicate": duplicate})
 
 
 @login_required
@@ -196,6 +222,7 @@ def title_edit(request, pk: int):
     title = _curator_title(request, pk, "change")
     initial = {f: getattr(title, f) for f in ("name", "type", "release_year", "description")}
     form = TitleForm(request.POST or None, initial=initial)
+    del form.fields["force"]  # only a new title is checked for a duplicate
     if request.method == "POST" and form.is_valid():
         try:
             services.title_update(actor=request.user, title=title, **form.cleaned_data)
@@ -211,7 +238,13 @@ def title_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def title_cover(request, pk: int):
     title = _curator_title(request, pk, "change")
+    if request.method == "POST" and request.POST.get("remove"):
+        services.title_remove_cover(actor=request.user, title=title)
+        messages.success(request, _("The cover was removed."))
+        return redirect("catalog:title", pk=title.pk)
     form = CoverForm(request.POST or None, request.FILES or None)
+    if request.method == "GET":
+        mark_upload_too_large(request, form, "cover")
     if request.method == "POST" and form.is_valid():
         try:
             services.title_set_cover(actor=request.user, title=title, upload=form.cleaned_data["cover"])

@@ -43,7 +43,28 @@ if not SECRET_KEY:
     SECRET_KEY = secret_key.load_or_create(Path(env.str("DJANGO_SECRET_KEY_FILE", default=str(VAR_DIR / "secret_key"))))
 _jwt_signing_key = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# The embedded default derives its host names and SITE_URL from how `make run`
+# started it (WALKS_HOST/WALKS_PORT, passed by the Makefile) unless they are set:
+# `make run PORT=8101` mails links to 8101; `make run HOST=0.0.0.0` answers a
+# phone on the LAN at this machine's address.
+_RUN_HOST = env.str("WALKS_HOST", default="127.0.0.1")
+_RUN_PORT = env.int("WALKS_PORT", default=8000)
+_LAN_ADDRESS = ""
+if _RUN_HOST in ("0.0.0.0", "::"):  # noqa: S104 - the address `make run HOST=0.0.0.0` listens on
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as _probe:
+            _probe.connect(("192.0.2.1", 9))  # no packet is sent: it only picks the outgoing interface
+            _LAN_ADDRESS = _probe.getsockname()[0]
+    except OSError:
+        _LAN_ADDRESS = ""
+_default_hosts = ["127.0.0.1", "localhost", "testserver"]
+if _RUN_HOST in ("0.0.0.0", "::"):  # noqa: S104
+    _default_hosts.append(_LAN_ADDRESS or "*")
+elif _RUN_HOST not in _default_hosts:
+    _default_hosts.append(_RUN_HOST)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=_default_hosts)
 # The key once committed to the repository signs nothing others can reach
 # (core.checks reports it too, should settings change after this point).
 for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_signing_key)):
@@ -54,7 +75,8 @@ for _name, _key in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", _jwt_
             "in var/secret_key)."
         )
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_site_host = _LAN_ADDRESS or ("127.0.0.1" if _RUN_HOST in ("0.0.0.0", "::") else _RUN_HOST)  # noqa: S104
+SITE_URL = env.str("SITE_URL", default=f"http://{_site_host}:{_RUN_PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
@@ -82,6 +104,7 @@ INSTALLED_APPS = [
     "linking",
     "gptprofile",
     "staff",
+    "csp",
     "imports",
     "stats",
     "social",
@@ -107,6 +130,7 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ServiceErrorPageMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,6 +224,31 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over https: the browser keeps to it (HSTS) and plain http redirects.
+# /healthz stays reachable over plain http for the proxy's own probes.
+SECURE_SSL_REDIRECT = SECURE_COOKIES
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365) if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
+SECURE_HSTS_PRELOAD = SECURE_COOKIES
+# A strict Content-Security-Policy on every response: scripts and styles only
+# from our own static files (no inline <script>, style= or on*= handlers),
+# images from ourselves plus data:/blob: (the crop preview of an upload).
+# The API docs (Swagger UI, ReDoc) loosen style-src for themselves only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 # The reverse proxies in front (IPs or CIDRs). Only from these peers is
 # X-Forwarded-For believed (core.ratelimit.client_ip); none by default.
 TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
@@ -391,7 +440,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Three choice sets share the field names "state" and "type": name them
+    # (and `check --deploy`, which generates the schema, stays silent).
+    "ENUM_NAME_OVERRIDES": {
+        "WalkStateEnum": "walks.models.WalkState",
+        "StaffStateEnum": "staff.models.StaffState",
+        "TitleTypeEnum": "catalog.models.TitleType",
+        # Every provider a title's id may come from, and the three a title can be fetched from.
+        "ProviderEnum": "catalog.models.Provider",
+        "FetchProviderEnum": ["tmdb", "igdb", "anilist"],
+    },
 }
 
 # --- Logging: critical errors mail the admins, throttled ---------------------------------
@@ -505,6 +563,40 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+
+
+# Covers come from the providers' image hosts (and from the bucket or its CDN
+# when one is set): the CSP lets <img> load from exactly those origins.
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return ""
+    parts = urlsplit(url if "//" in url else f"https://{url}")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+for _url in (
+    TMDB_IMAGE_URL,
+    IGDB_IMAGE_URL,
+    ANILIST_IMAGE_URL,
+    env.str("AWS_S3_CUSTOM_DOMAIN", default="") if AWS_STORAGE_BUCKET_NAME else "",
+    env.str("AWS_S3_ENDPOINT_URL", default="") if AWS_STORAGE_BUCKET_NAME else "",
+):
+    _img_origin = _origin(_url)
+    if _img_origin and _img_origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_img_origin)
+if (
+    AWS_STORAGE_BUCKET_NAME
+    and not env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+    and not env.str("AWS_S3_ENDPOINT_URL", default="")
+):
+    # AWS's own endpoint: the bucket's virtual host (global, and regional when a region is set).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+    if _region := env.str("AWS_S3_REGION_NAME", default=""):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_region}.amazonaws.com"
+        )
 # httpx logs every request URL at INFO, and TMDB's v3 key rides in the query string.
 LOGGING["loggers"]["httpx"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
 
@@ -558,3 +650,8 @@ CELERY_BEAT_SCHEDULE["purge-oauth-clients"] = {
     "task": "assistants.tasks.purge_oauth",
     "schedule": crontab(hour=5, minute=7),
 }
+
+# oauth2_provider.W008 warns that http redirect URIs are allowed: they are, for
+# native assistants' loopback callbacks only (RFC 8252), which
+# assistants.services enforces for every registered client.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]

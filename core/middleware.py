@@ -58,6 +58,27 @@ class ServiceErrorPageMiddleware:
         return None
 
 
+def _upload_too_large_redirect(request) -> HttpResponse:
+    """A page's upload over the limit, refused unread: back (303) to the page
+    the form was on, which shows the error on the form itself, with the
+    session (not yet loaded here) and so the signed-in header intact."""
+    from urllib.parse import urlsplit
+
+    from django.http import HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .forms import UPLOAD_TOO_LARGE
+
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = request.path
+    parts = urlsplit(back)
+    query = "&".join(q for q in (parts.query, f"{UPLOAD_TOO_LARGE}=1") if q)
+    response = HttpResponseRedirect(f"{parts.path}?{query}")
+    response.status_code = 303
+    return response
+
+
 def database_unavailable(request) -> HttpResponse:
     response = error_response(
         request,
@@ -100,6 +121,8 @@ class ApiRequestMiddleware:
         if multipart:
             # A few doors take larger files (imported histories); they cap them again themselves.
             limit = getattr(settings, "LARGE_UPLOAD_PATHS", {}).get(request.path_info, limit)
+        if length > limit and multipart and not is_api(request):
+            return _upload_too_large_redirect(request)
         if length > limit:
             return error_response(
                 request,

@@ -84,4 +84,20 @@ def csrf_failure(request, reason=""):
 
 
 def home(request):
-    return render(request, "home.html")
+    # "Welcome back" only for someone who joined before this sign-in (an hour's grace).
+    user = request.user
+    returning = bool(
+        user.is_authenticated
+        and getattr(user, "last_auth_at", None)
+        and (user.last_auth_at - user.joined_at).total_seconds() > 3600
+    )
+    return render(request, "home.html", {"returning": returning})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: the SVG answers
+    (resolved per request: the hashed name exists only after collectstatic)."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -39,6 +39,14 @@ def user_reviews(*, user_id: int, type: str | None = None) -> QuerySet[Review]:
     return qs.select_related("title").only(*REVIEW_FIELDS, *TITLE_BRIEF).order_by(F("updated_at").desc(), "-id")
 
 
+def user_ratings(*, user_id: int, title_ids) -> dict[int, int]:
+    """The user's own score of each of these titles they reviewed (one query)."""
+    ids = list(title_ids)
+    if not ids:
+        return {}
+    return dict(Review.objects.filter(user_id=user_id, title_id__in=ids).values_list("title_id", "rating"))
+
+
 HISTOGRAM_SECONDS = 10 * 60
 
 

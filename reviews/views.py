@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.selectors import title_cached
-from catalog.title_page import title_with_mine
-from catalog.views import title_page_context
 from core.errors import ServiceError
 from core.forms import add_service_error
 
 from . import services
-from .forms import ReviewForm
+from .forms import ReviewForm, draft_keep
 
 
 @login_required
@@ -29,10 +28,11 @@ def review_save(request, pk: int):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Your review was published.") if created else _("Your review was updated."))
-            return redirect("catalog:title", pk=pk)
-    title, walk, review = title_with_mine(pk=pk, user=request.user)
-    context = title_page_context(request, title, walk, review, review_form=form)
-    return render(request, "catalog/title_detail.html", context, status=400)
+            return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#my-review")
+    # Back to the title page (whose sort, filter and page links all work),
+    # where the form shows what was typed and what was wrong with it.
+    draft_keep(request, title_id=pk, form=form)
+    return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#my-review")
 
 
 @login_required

@@ -70,7 +70,9 @@ def _PersonOf(field: str):
 class Followers(_People):
     which = "followers"
 
-    @extend_schema(summary="A person's followers", parameters=[OpenApiParameter("page", int)])
+    @extend_schema(
+        summary="A person's followers", parameters=[OpenApiParameter("page", int)], responses=PublicUserOut(many=True)
+    )
     def get(self, request, pk: int):
         return super().get(request, pk)
 
@@ -78,7 +80,11 @@ class Followers(_People):
 class Following(_People):
     which = "following"
 
-    @extend_schema(summary="The people a person follows", parameters=[OpenApiParameter("page", int)])
+    @extend_schema(
+        summary="The people a person follows",
+        parameters=[OpenApiParameter("page", int)],
+        responses=PublicUserOut(many=True),
+    )
     def get(self, request, pk: int):
         return super().get(request, pk)
 

@@ -14,10 +14,10 @@ from accounts.selectors import public_user, user_by_handle
 from catalog.models import TitleType
 from catalog.selectors import clean_type, title_cached
 from core.cache import cached, request_cache_key
-from core.errors import ServiceError
+from core.errors import Invalid, ServiceError
 from core.pagination import page_for
 from reviews.cache import user_reviews_scope
-from reviews.selectors import user_reviews
+from reviews.selectors import user_ratings, user_reviews
 from social.selectors import can_see
 
 from . import selectors, services
@@ -42,7 +42,7 @@ def title_walk(request, pk: int):
             messages.success(request, _("Marked as “%(state)s”.") % {"state": walk.get_state_display()})
     except ServiceError as exc:
         messages.error(request, exc.detail)
-    return redirect("catalog:title", pk=pk)
+    return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#walk")
 
 
 @login_required
@@ -74,9 +74,10 @@ def profile(request, username: str):
     if not can_see(request.user, person):
         return render(request, "social/private.html", {"person": person}, status=403)
     pk = person.pk
-    state = selectors.clean_state(request.GET.get("state") or None, required=False)
-    only_type = clean_type(request.GET.get("type") or None, required=False)
-    review_type = clean_type(request.GET.get("rtype") or None, required=False, param="rtype")
+    # A filter from a hand-edited URL that means nothing is ignored: the page stays.
+    state = _ignore_invalid(lambda: selectors.clean_state(request.GET.get("state") or None, required=False))
+    only_type = _ignore_invalid(lambda: clean_type(request.GET.get("type") or None, required=False))
+    review_type = _ignore_invalid(lambda: clean_type(request.GET.get("rtype") or None, required=False, param="rtype"))
     tab = "watchlist" if request.GET.get("tab") == "watchlist" else "walks"
 
     is_me = request.user.is_authenticated and request.user.pk == pk
@@ -97,6 +98,13 @@ def profile(request, username: str):
                     walks = list(selectors.user_walks(user_id=pk, type=type_, state=state)[:SECTION_SIZE])
                     sections.append({"type": type_, "walks": walks, "count": counts[type_]})
         reviews_page = page_for(request, user_reviews(user_id=pk, type=review_type), param="rpage", per_page=10)
+        # Cards on a profile show the owner's own score, not the title's mean.
+        shown = [w for section in sections for w in section["walks"]]
+        if walks_page is not None:
+            walks_page.object_list = shown = list(walks_page.object_list)
+        ratings = user_ratings(user_id=pk, title_ids={w.title_id for w in shown})
+        for w in shown:
+            w.owner_rating = ratings.get(w.title_id)
         context = {
             "person": person,
             "profile": person.profile,
@@ -129,6 +137,13 @@ def profile(request, username: str):
         "walks/profile.html",
         {"body": mark_safe(page["html"]), "username": page["username"], "person": person},  # noqa: S308 - our own rendering
     )
+
+
+def _ignore_invalid(clean):
+    try:
+        return clean()
+    except Invalid:
+        return None
 
 
 def _safe_links(links) -> list[dict[str, str]]:

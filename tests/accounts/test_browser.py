@@ -45,7 +45,7 @@ def test_sign_up_with_the_emailed_code_sign_out_and_sign_in_again(page, mailoutb
     page.goto(page.base + "/signin/?next=/settings/")
     page.fill("input[name=email]", "Walker@Example.com")
     page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(page.base + "/settings/")
     assert page.input_value("input[name=username]") == "walker"
 
@@ -57,10 +57,10 @@ def test_wrong_password_then_right_on_a_phone(mobile_page):
     _no_sideways_scroll(page)
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", "not-my-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "Wrong e-mail or password" in page.inner_text(".form-error")
     page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(page.base + "/")
     page.goto(page.base + "/settings/")
     _no_sideways_scroll(page)

@@ -340,15 +340,32 @@ class TestSettings:
     def test_avatar_not_an_image(self, client, user):
         client.force_login(user)
         response = client.post("/settings/avatar/", {"avatar": image_upload("x.png", b"not an image at all")})
-        assert response.status_code == 400 and "JPEG, PNG or WebP" in form_errors(response)
+        # back to the settings page (which answers GET), the error shown there once
+        assert response.status_code == 302 and response["Location"] == "/settings/#avatar"
+        assert "JPEG, PNG or WebP" in form_errors(client.get("/settings/"))
+        assert "JPEG, PNG or WebP" not in form_errors(client.get("/settings/"))
         assert not Profile.objects.get(user=user).avatar
 
     def test_avatar_too_large(self, client, user):
         client.force_login(user)
         data = b"\x89PNG" + b"\0" * (5 * 1024 * 1024 + 10)
         response = client.post("/settings/avatar/", {"avatar": image_upload(data=data)})
-        assert response.status_code == 400 and "too large" in form_errors(response)
+        assert response.status_code == 302
+        assert "too large" in form_errors(client.get("/settings/"))
         assert not Profile.objects.get(user=user).avatar
+
+    def test_avatar_over_the_request_limit_comes_back_to_the_form_signed_in(self, client, user):
+        """Refused unread by the middleware, before the session is loaded: a
+        redirect to the page the form was on, which shows the error."""
+        client.force_login(user)
+        data = b"\x89PNG" + b"\0" * (6 * 1024 * 1024)
+        response = client.post(
+            "/settings/avatar/", {"avatar": image_upload(data=data)}, HTTP_REFERER="http://testserver/settings/"
+        )
+        assert response.status_code == 303 and response["Location"] == "/settings/?upload_too_large=1"
+        page = client.get(response["Location"])
+        assert "too large" in form_errors(page)
+        assert user.profile.username in page.content.decode()  # the header of a signed-in person
 
 
 class TestPasswordChange:

@@ -99,6 +99,18 @@ def test_consent_page_names_the_client_and_the_scopes(signed_in, oauth_app):
     assert "no-cache" in page["Cache-Control"] or "no-store" in page["Cache-Control"]
 
 
+def test_consent_page_lets_its_form_lead_back_to_the_client_only(signed_in, oauth_app):
+    """The CSP's form-action governs the redirect that answers the consent form."""
+    _verifier, challenge = _pkce()
+    page = signed_in.get("/oauth/authorize/?" + urlencode(_params(oauth_app, challenge)))
+    directives = {p.split()[0]: p.split()[1:] for p in page["Content-Security-Policy"].split(";") if p.strip()}
+    assert directives["form-action"] == ["'self'", "https://assistant.example"]
+    assert directives["script-src"] == ["'self'"]
+    # other pages keep form-action to the site itself
+    other = {p.split()[0]: p.split()[1:] for p in signed_in.get("/")["Content-Security-Policy"].split(";") if p.strip()}
+    assert other["form-action"] == ["'self'"]
+
+
 def test_consent_page_in_russian(client, oauth_app):
     user = UserFactory(locale="ru")
     client.force_login(user)

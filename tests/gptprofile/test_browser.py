@@ -88,7 +88,7 @@ def test_link_from_the_email_to_signing_in_in_russian(request, screen, site_url,
     assert pg.locator("html").get_attribute("lang") == "ru"
     header = pg.locator("header").inner_text()
     if screen == "mobile_page":
-        pg.locator("label.nav-toggle__label").click()
+        pg.get_by_role("button", name="Меню").click()
         header = pg.locator("header").inner_text()
     assert "Выйти" in header  # "Sign out", signed in and in Russian
     assert user.profile.username in header

@@ -97,8 +97,11 @@ def test_the_provider_block_runs_constant_queries(member, fake_anilist, django_a
             title=TitleFactory(type="anime", name=f"Other {i}"), provider="anilist", external_id=str(100 + i)
         )
     member.get("/titles/", {"type": "anime", "q": "bebop", "remote": "1"})  # warm the caches
-    # session + user (2); permissions for the header (1); the list, its count and the known ids (3)
-    with django_assert_max_num_queries(8):
+    # the page's own queries are cached by the warm-up; what is left is the
+    # typo fallback of a search that found nothing here (whether each type has
+    # it, then its near names: 2 per type, 8) and the known provider ids (1),
+    # the same for any number of titles
+    with django_assert_max_num_queries(9):
         assert member.get("/titles/", {"type": "anime", "q": "bebop", "remote": "1"}).status_code == 200
 
 
