@@ -65,7 +65,8 @@ def test_deploy_check_warns_behind_tls_proxy_without_trusted_proxies(settings):
 def test_two_clients_behind_a_trusted_proxy_are_limited_separately(settings, client):
     """The probe's reproduction: one client's failed sign-ins no longer lock out the next."""
     settings.TRUSTED_PROXIES = [PROXY]
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "signin-ip": (10, 60), "signin-account": (1000, 300)}
+    # Windows of an hour: a fixed window that rolls over mid-test would reset the count.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "signin-ip": (10, 3600), "signin-account": (1000, 3600)}
     victim = UserFactory()
     attacker = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
     statuses = [
