@@ -44,12 +44,13 @@ def new_password_field(label=None) -> forms.CharField:
     )
 
 
-def code_field() -> forms.CharField:
+def code_field(label=None, message=None) -> forms.CharField:
+    """A 6-digit code: e-mailed (the default wording), or shown by an authenticator app."""
     return forms.CharField(
-        label=_("Code from the e-mail"),
+        label=label or _("Code from the e-mail"),
         min_length=6,
         max_length=6,
-        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits from the e-mail."))],
+        validators=[RegexValidator(r"^\d{6}$", message or _("Enter the 6 digits from the e-mail."))],
         widget=forms.TextInput(
             attrs={
                 "class": "code-input",

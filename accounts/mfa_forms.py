@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from .forms import Form, password_field
+from .forms import Form, code_field, password_field
 
 
 class MfaCodeForm(Form):
@@ -29,22 +28,7 @@ class MfaCodeForm(Form):
 
 
 class MfaEnrolForm(Form):
-    code = forms.CharField(
-        label=_("Code from the app"),
-        min_length=6,
-        max_length=6,
-        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits your app shows."))],
-        widget=forms.TextInput(
-            attrs={
-                "class": "code-input",
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": r"\d{6}",
-                "maxlength": "6",
-                "placeholder": "000000",
-            }
-        ),
-    )
+    code = code_field(_("Code from the app"), _("Enter the 6 digits your app shows."))
 
 
 class MfaSecretForm(Form):
