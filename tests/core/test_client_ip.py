@@ -62,10 +62,6 @@ def test_deploy_check_warns_behind_tls_proxy_without_trusted_proxies(settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(
-    bool(__import__("os").environ.get("REDIS_URL")),
-    reason="fails only inside the parallel PostgreSQL + Redis run (passes alone on it); cause not found yet",
-)
 def test_two_clients_behind_a_trusted_proxy_are_limited_separately(settings, client):
     """The probe's reproduction: one client's failed sign-ins no longer lock out the next."""
     settings.TRUSTED_PROXIES = [PROXY]
