@@ -75,6 +75,17 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch):
+    """Each test counts in one fixed window: a window rolling over mid-test
+    (a 60-second one, on a slow machine) would reset the count it asserts.
+    Tests about windows move this clock themselves."""
+    from core import ratelimit
+
+    now = ratelimit.clock()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now)
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run in the test's own process unless a test starts a worker."""
     previous = celery_app.conf.task_always_eager
