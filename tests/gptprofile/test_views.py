@@ -159,7 +159,7 @@ def test_saving_the_passphrase_only(client):
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     user.refresh_from_db()
     assert user.locale == "en" and user.check_password(NEW_PASSPHRASE)
-    assert "passphrase is changed" in client.get(response["Location"]).content.decode()
+    assert "password is changed" in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.parametrize(

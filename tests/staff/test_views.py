@@ -83,7 +83,7 @@ def test_wrong_code_message_in_russian(pending):
     response = submit(
         Client(HTTP_ACCEPT_LANGUAGE="ru"), "ABCD-EFGH-JM" if pending[1] != "ABCD-EFGH-JM" else "ABCD-EFGH-JK"
     )
-    assert "Неверный e-mail или код активации" in response.content.decode()
+    assert "Неверный адрес почты или код активации" in response.content.decode()
 
 
 def test_mismatched_passwords_do_not_reach_the_service(pending):
