@@ -70,3 +70,11 @@ def test_marking_says_the_type_s_word_and_the_api_keeps_its_values(client):
     body = client.get(f"/api/v1/user/{person.pk}/walks").json()
     rows = body["results"] if isinstance(body, dict) else body
     assert [row["state"] for row in rows] == ["in_progress"]
+
+
+def test_a_newcomer_s_home_explains_the_word_walk_once(client):
+    client.force_login(UserFactory())
+    html = client.get("/").content.decode()
+    assert html.count("A walk is your record of one title") == 1
+    client.force_login(UserFactory(locale="ru"))
+    assert "Прохождение — ваша отметка о тайтле" in client.get("/").content.decode()
