@@ -4,7 +4,7 @@ phone (390x844), English and Russian. Not run in CI.
 
     make run PORT=8101 &   # demo data; then set one demo person to Russian:
     python manage.py shell -c "from accounts.models import User; User.objects.filter(email='mira@walks.localhost').update(locale='ru')"
-    python scripts/screenshots.py --base http://127.0.0.1:8101 --out /tmp/walks-shots
+    python scripts/screenshots.py --base http://127.0.0.1:8101   # PNGs in var/screenshots/
 
 Each page is also checked for what a screenshot can hide: a page wider than
 the screen (horizontal scrolling on a phone), and a state badge that wraps
@@ -71,7 +71,7 @@ def sign_in(page, base: str, email: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
-    parser.add_argument("--out", default="/tmp/walks-shots")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "var" / "screenshots"))
     parser.add_argument("--prefix", default="")
     parser.add_argument("--title", default="", help="path of the title page to show (default: the first on /titles/)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
