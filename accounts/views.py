@@ -152,9 +152,11 @@ def signin(request):
 @require_http_methods(["GET", "POST"])
 def signout(request):
     if request.method == "POST":
+        # A page that asks to sign out first (staff activation) brings the person back to it.
+        back = _safe_next(request, request.POST.get("next"))
         logout(request)
         messages.info(request, _("You have signed out."))
-        return redirect(settings.LOGOUT_REDIRECT_URL)
+        return redirect(back or settings.LOGOUT_REDIRECT_URL)
     if not request.user.is_authenticated:
         return redirect(settings.LOGOUT_REDIRECT_URL)
     return render(request, "accounts/signout.html")

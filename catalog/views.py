@@ -25,6 +25,7 @@ from reviews.cache import title_reviews_scope
 from reviews.forms import ReviewForm, draft_form
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_rating_histogram, title_reviews
 from walks.cache import title_walks_scope
+from walks.labels import state_choices
 from walks.models import WalkState
 from walks.selectors import title_walks, watchlist_has
 
@@ -130,7 +131,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
             "catalog/_title_activity.html",
             {
                 "title": title,
-                "states": WalkState.choices,
+                "states": state_choices(title.type),
                 # The title's number of ratings is its number of reviews (one
                 # rating each), kept by the recompute that follows every
                 # review write: no COUNT on each view. It lags a review by
@@ -160,7 +161,7 @@ def title_page_context(request, title, walk, review, *, review_form=None) -> dic
         "on_watchlist": on_watchlist,
         "review": review,
         "review_form": review_form,
-        "states": WalkState.choices,
+        "states": state_choices(title.type),
         "activity": html,
         "external_ids": list(title.external_ids.all()),
         "histogram": _histogram(title_rating_histogram(title_id=title.pk)),

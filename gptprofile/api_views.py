@@ -62,10 +62,10 @@ class ProfileEditInitView(APIView):
         message = ngettext(
             "Done: an e-mail with a link to edit the profile was sent to the address of this account. "
             "Tell the user to open it within %(minutes)d minute; the link works once and lets them change "
-            "their language and passphrase. If it does not arrive, they should check the spam folder.",
+            "their language and password. If it does not arrive, they should check the spam folder.",
             "Done: an e-mail with a link to edit the profile was sent to the address of this account. "
             "Tell the user to open it within %(minutes)d minutes; the link works once and lets them change "
-            "their language and passphrase. If it does not arrive, they should check the spam folder.",
+            "their language and password. If it does not arrive, they should check the spam folder.",
             sent.expires_in_minutes,
         ) % {"minutes": sent.expires_in_minutes}
         return Response(
@@ -112,7 +112,7 @@ class ProfileEditSaveView(_TokenView):
     @extend_schema(
         tags=["ChatGPT"],
         operation_id="gpt_profile_save",
-        summary="Save the language and/or passphrase and retire the edit link",
+        summary="Save the language and/or password and retire the edit link",
         description=(
             "Give `locale`, `passphrase` or both. `passphrase` is the new account password and must pass "
             "the password rules; `passphrase_confirm` is optional and, when sent, must match it."

@@ -11,14 +11,14 @@ class ProfileEditForm(forms.Form):
 
     locale = forms.ChoiceField(label=_("Language"), choices=())
     passphrase = forms.CharField(
-        label=_("New passphrase"),
+        label=_("New password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to keep your current passphrase. At least 8 characters, not a common one."),
+        help_text=_("Leave empty to keep your current password. At least 8 characters, not a common one."),
     )
     passphrase_confirm = forms.CharField(
-        label=_("Repeat the new passphrase"),
+        label=_("Repeat the new password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -31,5 +31,5 @@ class ProfileEditForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("passphrase_confirm") and not cleaned.get("passphrase"):
-            self.add_error("passphrase", _("Enter the new passphrase in both fields."))
+            self.add_error("passphrase", _("Enter the new password in both fields."))
         return cleaned

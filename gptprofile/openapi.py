@@ -37,7 +37,7 @@ def chatgpt_action_document() -> dict[str, Any]:
         "info": {
             "title": "Walks profile editing",
             "description": (
-                "Lets a Walks user change their language or passphrase: the action e-mails the user a "
+                "Lets a Walks user change their language or password: the action e-mails the user a "
                 "single-use link to a page where they make the change themselves. "
                 f"Privacy policy: {privacy_url}"
             ),
@@ -51,9 +51,9 @@ def chatgpt_action_document() -> dict[str, Any]:
                     "operationId": OPERATION_ID,
                     "summary": "E-mail the user a link to edit their Walks profile",
                     "description": (
-                        "Call when the user wants to change their Walks language or passphrase. Ask for the "
+                        "Call when the user wants to change their Walks language or password. Ask for the "
                         "e-mail they registered with (preferred) or their 6-digit PIN. The user then edits the "
-                        "profile on the linked page; never ask for the passphrase in chat."
+                        "profile on the linked page; never ask for the password in chat."
                     ),
                     "x-openai-isConsequential": True,
                     "requestBody": {

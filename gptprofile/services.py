@@ -240,7 +240,7 @@ def _clean_changes(
     passphrase = passphrase or None
     if locale is None and passphrase is None:
         raise Invalid(
-            _("Choose a new language or enter a new passphrase: there is nothing to save."),
+            _("Choose a new language or enter a new password: there is nothing to save."),
             code="nothing_to_change",
         )
     errors: dict[str, list[str]] = {}
@@ -255,7 +255,7 @@ def _clean_changes(
         except Invalid as exc:
             errors.update(exc.errors or {})
         if passphrase_confirm is not None and not equals(passphrase, passphrase_confirm):
-            errors["passphrase_confirm"] = [_("The two passphrases do not match.")]
+            errors["passphrase_confirm"] = [_("The two passwords do not match.")]
     if errors:
         first = next(iter(errors.values()))[0]
         raise Invalid(first, code="invalid", errors=errors)

@@ -33,8 +33,8 @@ def _private(response, *, carries_token: bool = True):
     return response
 
 
-def _invalid_link(request, *, status: int = 410, detail: str | None = None):
-    context = {"status": status, "detail": detail}
+def _invalid_link(request, *, status: int = 410, detail: str | None = None, missing: bool = False):
+    context = {"status": status, "detail": detail, "missing": missing}
     return _private(render(request, "gptprofile/invalid.html", context, status=status))
 
 
@@ -66,6 +66,10 @@ def profile_edit(request):
                 # The same browser opening the link again: its session holds the link.
             return _private(redirect("gptprofile:edit"))
         token = request.session.get(SESSION_TOKEN, "")
+        if not token and request.method == "GET":
+            # Never given a link (a bookmark, a typed address): say how to get
+            # one rather than that it "no longer works".
+            return _invalid_link(request, status=200, missing=True)
         profile = services.profile_edit_load(token=token)
     except RateLimited as exc:
         return _invalid_link(request, status=exc.status, detail=str(exc.detail))

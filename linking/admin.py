@@ -20,11 +20,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class LinkSecretAdmin(ReadOnlyAdmin):
     # The secret's hash is never shown: it is useless to a person and is the
     # one field an attacker with the admin's screen would want.
-    list_display = ("id", "source_user", "target_user", "status", "created_at", "expires_at", "closed_at")
+    list_display = (
+        "id",
+        "source_user",
+        "target_user",
+        "target_email",
+        "status",
+        "created_at",
+        "expires_at",
+        "closed_at",
+    )
     list_filter = ("status",)
-    search_fields = ("source_user__email", "target_user__email")
+    search_fields = ("source_user__email", "target_user__email", "target_email")
     list_select_related = ("source_user", "target_user")
-    fields = ("source_user", "target_user", "status", "created_at", "acked_at", "expires_at", "closed_at")
+    fields = (
+        "source_user",
+        "target_user",
+        "target_email",
+        "status",
+        "created_at",
+        "acked_at",
+        "expires_at",
+        "closed_at",
+    )
     date_hierarchy = "created_at"
 
 

@@ -53,8 +53,9 @@ class MyLinkedAccountsView(APIView):
         responses={201: OfferCreatedOut},
         summary="Offer to join the group of another account (A → B)",
         description=(
-            "Returns the secret and the link to pass to B (shown once). A second offer to the same account "
-            "while one is open replaces it. 400 `link_self`, 404 `user_not_found`, 409 `already_linked` / "
+            "Returns the secret and the link to pass to B (shown once). A second offer to the same address "
+            "while one is open replaces it. The reply is the same whether or not an account has this e-mail "
+            "(an offer to an unknown address simply never arrives). 400 `link_self`, 409 `already_linked` / "
             "`already_linked_together`, 429 `rate_limited`."
         ),
     )
@@ -63,7 +64,7 @@ class MyLinkedAccountsView(APIView):
         created = services.link_offer_create(user=request.user, email=data["email"], ip=client_ip(request))
         body = {
             "id": created.offer.pk,
-            "email": created.offer.target_user.email,
+            "email": created.offer.target_email,
             "secret": created.secret,
             "linkStatus": created.offer.status,
             "link": created.link,

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import EMAIL_MAX_LENGTH
+
 
 def offer_ttl() -> timedelta:
     return settings.LINKING_OFFER_TTL
@@ -57,6 +59,11 @@ class LinkSecret(models.Model):
     Only the SHA-256 of the secret is stored; the secret itself is shown to A
     once. The status moves forward only (:data:`TRANSITIONS`), and every move
     is made by a service holding the row lock.
+
+    ``target_email`` is the address A typed. When no account that may be
+    linked has it, the offer is made all the same with no ``target_user``:
+    A sees exactly what a real offer shows (so the form tells nobody which
+    addresses are registered), and the offer simply never arrives.
     """
 
     secret_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -69,9 +76,12 @@ class LinkSecret(models.Model):
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="link_offers_received",
         verbose_name=_("to (accepts)"),
     )
+    target_email = models.EmailField(_("to (e-mail given)"), max_length=EMAIL_MAX_LENGTH, blank=True, default="")
     status = models.CharField(_("status"), max_length=12, choices=LinkStatus.choices, default=LinkStatus.SYN)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
@@ -91,11 +101,11 @@ class LinkSecret(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(source_user=models.F("target_user")), name="linking_linksecret_not_self"
             ),
-            # At most one open offer from A to B: a second one replaces the first.
+            # At most one open offer from A to an address: a second one replaces the first.
             models.UniqueConstraint(
-                fields=["source_user", "target_user"],
+                fields=["source_user", "target_email"],
                 condition=models.Q(status__in=PENDING),
-                name="linking_linksecret_one_pending_per_pair",
+                name="linking_linksecret_one_pending_per_address",
             ),
         ]
         indexes = [

@@ -33,10 +33,6 @@ def offers_incoming(user: User) -> QuerySet[LinkSecret]:
 
 
 def offers_outgoing(user: User) -> QuerySet[LinkSecret]:
-    """Open offers ``user`` made, newest first."""
-    return (
-        LinkSecret.objects.pending()
-        .filter(source_user=user)
-        .select_related("target_user__profile")
-        .order_by("-created_at")
-    )
+    """Open offers ``user`` made, newest first. Each names the address ``user``
+    typed, never the account behind it (there may be none)."""
+    return LinkSecret.objects.pending().filter(source_user=user).order_by("-created_at")

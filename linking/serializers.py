@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import EMAIL_MAX_LENGTH, User
@@ -46,8 +47,20 @@ class AccountOut(serializers.Serializer):
         return avatar.url if avatar else None
 
 
+class AddressOut(serializers.Serializer):
+    """The other side of an offer you made: only the address you gave. Whether
+    an account has it is not said (``id``, ``username`` and ``avatar`` are
+    always null), so the list is no oracle for registered addresses."""
+
+    id = serializers.IntegerField(allow_null=True)
+    email = serializers.EmailField()
+    username = serializers.CharField(allow_null=True)
+    avatar = serializers.CharField(allow_null=True)
+
+
 class OfferOut(serializers.Serializer):
-    """An open offer in a list: ``account`` is the other side (A for incoming, B for outgoing)."""
+    """An open offer in a list: ``account`` is the other side (A for incoming;
+    for outgoing, only the address you gave: :class:`AddressOut`)."""
 
     id = serializers.IntegerField()
     linkStatus = serializers.CharField(source="status")
@@ -55,9 +68,11 @@ class OfferOut(serializers.Serializer):
     expires_at = serializers.DateTimeField()
     account = serializers.SerializerMethodField()
 
+    @extend_schema_field(AccountOut)
     def get_account(self, offer: LinkSecret) -> dict:
-        side = offer.target_user if self.context.get("direction") == "out" else offer.source_user
-        return AccountOut(side, context=self.context).data
+        if self.context.get("direction") == "out":
+            return AddressOut({"id": None, "email": offer.target_email, "username": None, "avatar": None}).data
+        return AccountOut(offer.source_user, context=self.context).data
 
 
 class OfferCreatedOut(serializers.Serializer):

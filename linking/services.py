@@ -123,6 +123,11 @@ def _check_can_join(*, source: User, target: User) -> None:
         raise _privileged_refused()
     if source.group_uuid and source.group_uuid == target.group_uuid:
         raise Conflict(_("These accounts are already linked."), code="already_linked_together")
+    _check_not_in_group(source)
+
+
+def _check_not_in_group(source: User) -> None:
+    """A (``source``) shares no group yet, so it may join one."""
     if _has_group_mates(source):
         raise Conflict(
             _(
@@ -221,8 +226,13 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
     """A (``user``) offers to join the group of the account with ``email``.
 
     Returns the offer and its secret, which is shown once. Raises ``Invalid``
-    (own e-mail), ``NotFound`` (unknown e-mail), ``Conflict`` (A already
-    linked) or ``RateLimited``.
+    (own e-mail), ``Conflict`` (A already linked) or ``RateLimited``.
+
+    The answer never says whether ``email`` belongs to an account: for an
+    unknown, inactive or staff address the offer is made the same way (same
+    rows, same locks, same limits, same reply) but with no target account and
+    no e-mail, so it simply never arrives. The other owner learns of a real
+    offer by e-mail and on their home page, not from A's screen.
     """
     email = normalize_email(email or "")
     if not email:
@@ -234,19 +244,22 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
         ratelimit.check("link-offer-ip", ip)
     if _privileged(user):
         raise _privileged_refused()
-    target = User.objects.filter(email=email, is_active=True).select_related("profile").first()
-    if target is None or _privileged(target):
-        # A staff account answers like no account: the form reveals no admin's address.
-        raise NotFound(_("There is no account with this e-mail."), code="user_not_found")
+    target = User.objects.filter(email=email, is_active=True).first()
+    if target is not None and _privileged(target):
+        target = None  # a staff account answers like no account: the form reveals no admin's address
 
     with transaction.atomic():
-        locked = _lock_users(user.pk, target.pk)
-        source, target_locked = locked[user.pk], locked[target.pk]
-        _check_can_join(source=source, target=target_locked)
-        ratelimit.check("link-offer-pair", f"{source.pk}:{target.pk}")
+        locked = _lock_users(user.pk, *([target.pk] if target else []))
+        source = locked[user.pk]
+        target_locked = locked.get(target.pk) if target else None
+        if target_locked is not None:
+            _check_can_join(source=source, target=target_locked)
+        else:
+            _check_not_in_group(source)
+        ratelimit.check("link-offer-pair", f"{source.pk}:{email}")
         now = timezone.now()
         for old in LinkSecret.objects.select_for_update().filter(
-            source_user=source, target_user=target, status__in=PENDING
+            source_user=source, target_email=email, status__in=PENDING
         ):
             old.move_to(LinkStatus.CANCELLED, now=now)
             old.save(update_fields=["status", "closed_at"])
@@ -254,22 +267,27 @@ def link_offer_create(*, user: User, email: str, ip: str | None = None) -> Creat
         offer = LinkSecret.objects.create(
             secret_hash=hash_token(secret),
             source_user=source,
-            target_user=target,
+            target_user=target_locked,
+            target_email=email,
             created_at=now,
             expires_at=now + offer_ttl(),
         )
-        _notify(
-            template="linking/linking_offer",
-            users=[target],
-            context={
-                "source": _public(user),
-                "days": offer_ttl().days,
-                "home_url": f"{settings.SITE_URL}{reverse('home')}",
-            },
-            key=f"linking-offer-{offer.pk}",
-        )
-    logger.info("link offer %s created by user %s for user %s", offer.pk, source.pk, target.pk)
-    offer.source_user, offer.target_user = user, target
+        if target_locked is not None:
+            _notify(
+                template="linking/linking_offer",
+                users=[target_locked],
+                context={
+                    "source": _public(user),
+                    "days": offer_ttl().days,
+                    "home_url": f"{settings.SITE_URL}{reverse('home')}",
+                },
+                key=f"linking-offer-{offer.pk}",
+            )
+    # The log names the target only by id, and "none" alike for every unknown address.
+    logger.info(
+        "link offer %s created by user %s for user %s", offer.pk, source.pk, target_locked.pk if target_locked else None
+    )
+    offer.source_user, offer.target_user = user, target_locked
     return CreatedOffer(offer=offer, secret=secret, link=link_url(secret))
 
 

@@ -179,8 +179,8 @@ def offer_create(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_NEW_OFFER] = {
         "id": created.offer.pk,
         "link": created.link,
-        "email": created.offer.target_user.email,
-        "username": created.offer.target_user.profile.username,
+        # What A typed, never the account's name: the reply is the same whether it exists.
+        "email": created.offer.target_email,
         "expires_at": created.offer.expires_at.isoformat(),
     }
     return redirect(back)

@@ -27,6 +27,10 @@ _FIELD_OF_ERROR = {
 @never_cache
 @sensitive_post_parameters("activation_code", "password", "password_again")
 def activate(request):
+    if request.user.is_authenticated:
+        # Activating would sign this browser in as someone else: say who is
+        # signed in and offer to sign out first (back to this page), never the bare form.
+        return render(request, "staff/activate_signed_in.html", status=200 if request.method == "GET" else 409)
     status = 200
     if request.method == "POST":
         form = ActivateForm(request.POST)

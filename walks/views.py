@@ -22,7 +22,7 @@ from social.selectors import can_see
 
 from . import selectors, services
 from .cache import user_walks_scope, user_watchlist_scope
-from .models import WalkState
+from .labels import state_choices, state_label
 
 SECTION_SIZE = 6
 PROFILE_CACHE_SECONDS = 60
@@ -32,14 +32,14 @@ PROFILE_CACHE_SECONDS = 60
 @require_POST
 def title_walk(request, pk: int):
     """The title page's state selector: set the state, or remove the walk."""
-    title_cached(pk=pk)  # the title is in the URL: a missing one is a 404
+    title = title_cached(pk=pk)  # the title is in the URL: a missing one is a 404
     try:
         if request.POST.get("action") == "remove":
             services.walk_delete_for_title(user=request.user, title_id=pk)
             messages.success(request, _("Removed from your walks."))
         else:
             walk, _created = services.walk_upsert(user=request.user, title_id=pk, state=request.POST.get("state"))
-            messages.success(request, _("Marked as “%(state)s”.") % {"state": walk.get_state_display()})
+            messages.success(request, _("Marked as “%(state)s”.") % {"state": state_label(walk.state, title.type)})
     except ServiceError as exc:
         messages.error(request, exc.detail)
     return redirect(reverse("catalog:title", kwargs={"pk": pk}) + "#walk")
@@ -111,7 +111,8 @@ def profile(request, username: str):
             "links": _safe_links(person.profile.links),
             "is_me": is_me,
             "state": state or "",
-            "states": WalkState.choices,
+            # One type shown: its own words; all types mixed: the neutral ones.
+            "states": state_choices(only_type or None),
             "types": TitleType.values,
             "only_type": only_type or "",
             "counts": counts,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import formats
 from django.utils.translation import pgettext
 
 from catalog.covers import cover_url as _cover_url
@@ -35,11 +36,12 @@ def type_plural(value: str) -> str:
 
 @register.filter
 def score(value) -> str:
-    """A rating as people read it: 87, or 81.7 when it is not whole."""
+    """A rating as people read it: 87, or 81.7 when it is not whole, with the
+    page language's decimal separator (81,7 in Russian; the API keeps the dot)."""
     if value is None:
         return "—"
     value = round(float(value), 1)
-    return str(int(value)) if value.is_integer() else f"{value:.1f}"
+    return str(int(value)) if value.is_integer() else formats.number_format(value, 1)
 
 
 @register.filter

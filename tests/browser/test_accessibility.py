@@ -55,6 +55,7 @@ def _paths(world) -> dict[str, str]:
         "activate": "/activate/",
         "privacy": "/privacy/",
         "not_found": "/no-such-page/",
+        "profile_edit": "/profile/edit/",
     }
 
 
@@ -70,8 +71,22 @@ SIGNED_IN = [
     "title_new",
     "title_edit",
     "title_cover",
+    "activate",
+    "profile_edit",
 ]
-SIGNED_OUT = ["home", "titles", "title", "profile", "signin", "signup", "restore", "activate", "privacy", "not_found"]
+SIGNED_OUT = [
+    "home",
+    "titles",
+    "title",
+    "profile",
+    "signin",
+    "signup",
+    "restore",
+    "activate",
+    "privacy",
+    "not_found",
+    "profile_edit",
+]
 
 
 def _check(browser, live_server, world, name: str, *, signed_in: bool, color_scheme: str = "light"):

@@ -37,9 +37,9 @@ def test_a_person_marks_a_title_completed_reviews_it_and_sees_the_rating_change(
     expect(page.get_by_test_id("rating-value")).to_have_text("60")
     expect(page.get_by_test_id("rating-count")).to_have_text("1 rating")
 
-    page.get_by_role("button", name="Completed").click()
-    expect(page.get_by_role("button", name="Completed")).to_have_attribute("aria-pressed", "true")
-    expect(page.get_by_role("status").first).to_contain_text("Completed")
+    page.get_by_role("button", name="Beaten").click()
+    expect(page.get_by_role("button", name="Beaten")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("status").first).to_contain_text("Beaten")
     assert Walk.objects.get(user=person, title=title).state == "completed"
 
     page.get_by_label("Your rating").fill("90")

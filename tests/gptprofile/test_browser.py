@@ -53,8 +53,8 @@ def test_link_from_the_email_to_signing_in_in_russian(request, screen, site_url,
 
     # 3. A mismatched confirmation is refused on the page, and nothing is saved.
     pg.get_by_label("Language").select_option("ru")
-    pg.get_by_label("New passphrase", exact=True).fill(NEW_PASSPHRASE)
-    pg.get_by_label("Repeat the new passphrase").fill(NEW_PASSPHRASE + "?")
+    pg.get_by_label("New password", exact=True).fill(NEW_PASSPHRASE)
+    pg.get_by_label("Repeat the new password").fill(NEW_PASSPHRASE + "?")
     pg.get_by_role("button", name="Save changes").click()
     assert "do not match" in pg.locator(".errorlist").inner_text()
     user.refresh_from_db()
@@ -62,8 +62,8 @@ def test_link_from_the_email_to_signing_in_in_russian(request, screen, site_url,
 
     # 4. Russian and a new passphrase, saved.
     pg.get_by_label("Language").select_option("ru")
-    pg.get_by_label("New passphrase", exact=True).fill(NEW_PASSPHRASE)
-    pg.get_by_label("Repeat the new passphrase").fill(NEW_PASSPHRASE)
+    pg.get_by_label("New password", exact=True).fill(NEW_PASSPHRASE)
+    pg.get_by_label("Repeat the new password").fill(NEW_PASSPHRASE)
     pg.get_by_role("button", name="Save changes").click()
     pg.wait_for_url("**/profile/edit/done/**")
     assert pg.locator("html").get_attribute("lang") == "ru"

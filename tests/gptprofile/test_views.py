@@ -88,7 +88,7 @@ def test_the_page_speaks_the_account_language_even_to_someone_signed_in_in_anoth
     assert response["Content-Language"] == "ru"
 
 
-@pytest.mark.parametrize("kind", ["missing", "empty", "unknown", "too-long", "used", "expired", "superseded"])
+@pytest.mark.parametrize("kind", ["empty", "unknown", "too-long", "used", "expired", "superseded"])
 def test_a_bad_link_shows_how_to_get_a_new_one(client, kind):
     user = UserFactory()
     tokens = {
@@ -103,7 +103,7 @@ def test_a_bad_link_shows_how_to_get_a_new_one(client, kind):
 
         tokens[kind] = make_link(user)
         ProfileEditToken.objects.update(expires_at=timezone.now())
-    response = client.get(EDIT, {"token": tokens[kind]} if kind != "missing" else {})
+    response = client.get(EDIT, {"token": tokens[kind]})
     assert response.status_code == 410
     assert_private(response)
     html = response.content.decode()
@@ -159,7 +159,7 @@ def test_saving_the_passphrase_only(client):
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     user.refresh_from_db()
     assert user.locale == "en" and user.check_password(NEW_PASSPHRASE)
-    assert "passphrase is changed" in client.get(response["Location"]).content.decode()
+    assert "password is changed" in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -322,3 +322,23 @@ def test_the_page_reads_the_link_in_one_query(client, django_assert_max_num_quer
     with django_assert_max_num_queries(2):
         response = client.get(EDIT)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_page_without_any_link_says_how_to_get_one(client, signed_in):
+    """Issue 16: no token at all is not "the link no longer works"."""
+    if signed_in:
+        client.force_login(UserFactory())
+    response = client.get(EDIT)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Open your profile link" in html and "no longer works" not in html
+    assert "Ask it for a new link" in html
+    assert ('href="/settings/"' in html.split("gpt-steps")[1]) is signed_in
+    assert_private(response)
+
+
+def test_a_used_or_bad_token_still_says_the_link_no_longer_works(client):
+    response = client.get(EDIT + "?token=not-a-real-token", follow=True)
+    assert "This link no longer works" in response.content.decode()
+    assert "Open your profile link" not in response.content.decode()

@@ -126,7 +126,6 @@ def test_answer_by_id_from_the_incoming_list(a, b, c, client_for):
         ({"email": ["x@example.com"]}, 400, "invalid"),
         ({"email": "alice@example.com"}, 400, "link_self"),
         ({"email": "ALICE@EXAMPLE.COM"}, 400, "link_self"),
-        ({"email": "nobody@example.com"}, 404, "user_not_found"),
     ],
 )
 def test_create_refuses_bad_input_and_writes_nothing(a, client_for, payload, status, code, mailoutbox):
@@ -135,6 +134,30 @@ def test_create_refuses_bad_input_and_writes_nothing(a, client_for, payload, sta
     if status == 400 and code == "invalid":
         assert "email" in response.json()["errors"]
     assert not LinkSecret.objects.exists() and mailoutbox == []
+
+
+def test_create_answers_alike_for_known_and_unknown_addresses(
+    a, b, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    """No oracle for registered addresses: same status, same shape, same list;
+    only the real account is told (the other offer simply never arrives)."""
+    ca = client_for(a)
+    with django_capture_on_commit_callbacks(execute=True):
+        known = ca.post(MINE, {"email": b.email}, format="json")
+        unknown = ca.post(MINE, {"email": "Nobody@example.com"}, format="json")
+    assert known.status_code == unknown.status_code == 201
+    kb, ub = known.json(), unknown.json()
+    assert set(kb) == set(ub) == {"id", "email", "secret", "linkStatus", "link", "expires_at"}
+    assert (kb["email"], ub["email"]) == ("bob@example.com", "nobody@example.com")
+    assert kb["linkStatus"] == ub["linkStatus"] == "syn" and len(kb["secret"]) == len(ub["secret"])
+    assert unknown["Cache-Control"] == known["Cache-Control"] == "no-store"
+    outgoing = ca.get(MINE).json()["outgoing"]
+    assert [(o["id"], o["account"]) for o in outgoing] == [
+        (ub["id"], {"id": None, "email": "nobody@example.com", "username": None, "avatar": None}),
+        (kb["id"], {"id": None, "email": "bob@example.com", "username": None, "avatar": None}),
+    ]
+    assert [m.to for m in mailoutbox] == [["bob@example.com"]]
+    assert_error(client_for(b).get(PUBLIC, {"secret": ub["secret"]}), 404, "link_not_found")
 
 
 def test_create_refuses_malformed_bodies(a, client_for):

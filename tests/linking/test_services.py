@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, RateLimited
-from linking import services
+from linking import selectors, services
 from linking.models import AccountSwitch, LinkSecret, LinkStatus
 from linking.tasks import expire_link_offers
 from tests.factories import UserFactory
@@ -41,13 +41,57 @@ def test_offer_to_own_email_is_refused_case_insensitively(a):
     assert not LinkSecret.objects.exists()
 
 
-@pytest.mark.parametrize("email", ["nobody@example.com", "inactive@example.com"])
-def test_offer_to_unknown_or_inactive_account_is_404(a, email):
+@pytest.mark.parametrize("email", ["nobody@example.com", "inactive@example.com", "staff@example.com"])
+def test_offer_to_an_address_no_linkable_account_has_looks_made_and_never_arrives(
+    a, email, mailoutbox, django_capture_on_commit_callbacks, caplog
+):
+    """No oracle for registered addresses: the offer is made as for a real
+    account (a row, a secret, a link), with no account behind it and no mail."""
     UserFactory(email="inactive@example.com", is_active=False)
-    with pytest.raises(NotFound) as exc:
-        services.link_offer_create(user=a, email=email)
-    assert exc.value.code == "user_not_found"
-    assert not LinkSecret.objects.exists()
+    UserFactory(email="staff@example.com", is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.link_offer_create(user=a, email=email.upper())
+    row = LinkSecret.objects.get()
+    assert (row.source_user, row.target_user, row.target_email, row.status) == (a, None, email, LinkStatus.SYN)
+    assert created.link.endswith(f"?secret={created.secret}") and created.offer.target_email == email
+    assert mailoutbox == []
+    assert email not in caplog.text
+    # whoever presents its secret is told what anyone but the target is told
+    for someone in User.objects.exclude(pk=a.pk):
+        with pytest.raises(NotFound) as exc:
+            services.link_offer_view(user=someone, secret=created.secret)
+        assert exc.value.code == "link_not_found"
+    # and it is in A's own list exactly like a real one
+    assert list(selectors.offers_outgoing(a)) == [row]
+
+
+def test_known_and_unknown_addresses_are_answered_alike(a, b):
+    known = services.link_offer_create(user=a, email=b.email)
+    unknown = services.link_offer_create(user=a, email="nobody@example.com")
+    assert type(known) is type(unknown)
+    assert known.offer.status == unknown.offer.status == LinkStatus.SYN
+    assert known.offer.expires_at - known.offer.created_at == unknown.offer.expires_at - unknown.offer.created_at
+    assert len(known.secret) == len(unknown.secret)
+    # a second offer to an unknown address replaces the first, as for a real one
+    again = services.link_offer_create(user=a, email="nobody@example.com")
+    assert LinkSecret.objects.get(pk=unknown.offer.pk).status == LinkStatus.CANCELLED
+    assert {o.pk for o in selectors.offers_outgoing(a)} == {known.offer.pk, again.offer.pk}
+
+
+def test_a_linked_account_is_refused_alike_for_known_and_unknown_addresses(a, b, c):
+    link(a, b)
+    for email in (c.email, "nobody@example.com"):
+        with pytest.raises(Conflict) as exc:
+            services.link_offer_create(user=a, email=email)
+        assert exc.value.code == "already_linked"
+
+
+def test_the_pair_limit_counts_unknown_addresses_too(a, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "link-offer-pair": (2, 3600)}
+    for _ in range(2):
+        services.link_offer_create(user=a, email="nobody@example.com")
+    with pytest.raises(RateLimited):
+        services.link_offer_create(user=a, email="nobody@example.com")
 
 
 def test_second_offer_to_the_same_account_replaces_the_first(a, b):
@@ -82,11 +126,15 @@ def test_accounts_already_linked_together_get_their_own_code(a, b):
     assert exc.value.code == "already_linked_together"
 
 
-def test_only_one_open_offer_per_pair_in_the_database(a, b):
+def test_only_one_open_offer_per_address_in_the_database(a, b):
     offer(a, b)
     with pytest.raises(IntegrityError), transaction.atomic():
         LinkSecret.objects.create(
-            secret_hash="x" * 64, source_user=a, target_user=b, expires_at=timezone.now() + timedelta(days=1)
+            secret_hash="x" * 64,
+            source_user=a,
+            target_user=b,
+            target_email=b.email,
+            expires_at=timezone.now() + timedelta(days=1),
         )
 
 
@@ -412,13 +460,14 @@ def test_privileged_accounts_cannot_be_linked(a, b, flag):
     into an account that reaches the admin."""
     User.objects.filter(pk=b.pk).update(**{flag: True})
     b.refresh_from_db()
-    with pytest.raises(NotFound) as exc:  # answered like an unknown address
-        services.link_offer_create(user=a, email=b.email)
-    assert exc.value.code == "user_not_found"
+    created = services.link_offer_create(user=a, email=b.email)  # answered like an unknown address
+    assert created.offer.target_user is None
+    with pytest.raises(NotFound):
+        services.link_confirm(user=b, secret=created.secret)
     with pytest.raises(Forbidden) as exc:
         services.link_offer_create(user=b, email=a.email)
     assert exc.value.code == "privileged_account"
-    assert not LinkSecret.objects.exists()
+    assert not LinkSecret.objects.filter(target_user__isnull=False).exists()
 
 
 def test_an_offer_to_someone_made_staff_before_accepting_is_refused(a, b):

@@ -268,7 +268,6 @@ def test_panel_creates_an_offer_and_shows_the_link_once(a, b, settings):
     ("email", "message"),
     [
         ("alice@example.com", "You cannot link an account to itself."),
-        ("nobody@example.com", "There is no account with this e-mail."),
         ("not an email", "Enter a valid email address."),
     ],
 )
@@ -279,6 +278,27 @@ def test_panel_shows_errors_beside_the_field(a, email, message):
     assert message in page and 'aria-invalid="true"' in page
     assert not LinkSecret.objects.exists()
     assert 'aria-invalid="true"' not in text(client.get(SETTINGS))
+
+
+def test_panel_answers_alike_for_known_and_unknown_addresses(a, b, settings):
+    """The form is no oracle for registered addresses: same redirect, same
+    message, same list; the unknown address simply never gets the offer."""
+    settings.SITE_URL = "https://walks.example"
+    pages = {}
+    for email in ("bob@example.com", "nobody@example.com"):
+        client = browser(a)
+        response = client.post("/settings/linked-accounts/offer/", {"email": email, "next": SETTINGS})
+        assert response.status_code == 302 and response["Location"] == SETTINGS
+        page = text(client.get(SETTINGS))
+        assert "Your link is ready." in page and "https://walks.example/link/?secret=" in page
+        assert "There is no account" not in page and 'aria-invalid="true"' not in page
+        # the secret differs, and so does the address typed: nothing else
+        secret = page.split("https://walks.example/link/?secret=")[1].split("<")[0].strip()
+        pages[email] = page.replace(secret, "SECRET").replace(email, "EMAIL")
+    assert pages["bob@example.com"].count("EMAIL") == pages["nobody@example.com"].count("EMAIL")
+    assert "bob" not in pages["bob@example.com"].split('id="linked-accounts"')[1].replace("EMAIL", "")
+    assert LinkSecret.objects.filter(target_user=b).count() == 1
+    assert LinkSecret.objects.filter(target_user=None, target_email="nobody@example.com").count() == 1
 
 
 def test_panel_says_why_a_linked_account_cannot_offer(a, b, c):

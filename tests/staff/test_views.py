@@ -83,7 +83,7 @@ def test_wrong_code_message_in_russian(pending):
     response = submit(
         Client(HTTP_ACCEPT_LANGUAGE="ru"), "ABCD-EFGH-JM" if pending[1] != "ABCD-EFGH-JM" else "ABCD-EFGH-JK"
     )
-    assert "Неверный e-mail или код активации" in response.content.decode()
+    assert "Неверный адрес почты или код активации" in response.content.decode()
 
 
 def test_mismatched_passwords_do_not_reach_the_service(pending):
@@ -123,3 +123,30 @@ def test_post_without_csrf_token_is_refused(pending):
     client = Client(enforce_csrf_checks=True)
     assert submit(client, code).status_code == 403
     assert not User.objects.get(email="anna.petrova@example.com").is_active
+
+
+def test_signed_in_person_is_told_who_they_are_and_offered_to_sign_out_first(pending):
+    """Issue 16: /activate/ shown to someone signed in is not the bare form."""
+    staff, code = pending
+    someone = User.objects.create_user(email="mira@example.com", password=PASSWORD)
+    client = Client()
+    client.force_login(someone)
+    page = client.get("/activate/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "You are signed in as" in html and "mira@example.com" in html
+    assert 'name="activation_code"' not in html
+    assert 'action="/signout/"' in html and 'name="next" value="/activate/"' in html
+    # a post while signed in activates nothing
+    assert submit(client, code).status_code == 409
+    assert not User.objects.get(email="anna.petrova@example.com").has_usable_password()
+    # signing out from there comes back to the form
+    out = client.post("/signout/", {"next": "/activate/"})
+    assert out.status_code == 302 and out["Location"] == "/activate/"
+    assert 'name="activation_code"' in client.get("/activate/").content.decode()
+
+
+def test_sign_out_ignores_a_next_on_another_site(db):
+    client = Client()
+    client.force_login(User.objects.create_user(email="mira@example.com", password=PASSWORD))
+    assert client.post("/signout/", {"next": "https://evil.example/"})["Location"] == "/"
