@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -99,6 +100,8 @@ class TitleDetail(APIView):
 
 
 class TitleCover(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
     @extend_schema(
         summary="Upload a cover (curators): JPEG, PNG or WebP up to 5 MB",
         request={"multipart/form-data": CoverIn},

@@ -47,13 +47,14 @@ class StrictIntegerField(serializers.IntegerField):
 # --- The error replies in the schema ---------------------------------------------------------------
 
 
-# "GptError" is the name the component had when only the ChatGPT door declared it.
 # Every error reply: ``{"detail", "code"}`` (a 400 adds ``errors`` by field). No
-# docstring: it would become the component's description.
-@extend_schema_serializer(component_name="GptError")
+# docstring: it would become the component's description. core.schema writes the
+# component itself and puts it under every error status of every operation.
+@extend_schema_serializer(component_name="Error")
 class ErrorOut(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
+    errors = serializers.DictField(required=False)
 
 
 ERROR = OpenApiResponse(description='`{"detail", "code"}`')

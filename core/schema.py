@@ -1,6 +1,216 @@
-"""OpenAPI descriptions of the project's authentication classes."""
+"""The OpenAPI schema as a generated client needs it.
 
+Every operation declares every status it can answer, each with the one
+shared ``Error`` component (``{detail, code, errors?}``), and lists the codes
+it can answer per status (``x-error-codes``, also in the description and in
+``docs/api.md``). What a view can answer is worked out from its setup, so a
+new endpoint inherits it:
+
+- 400 ``invalid`` when it reads a body or query parameters (``parse_error``
+  for malformed JSON, ``invalid_page``/``invalid_page_size`` when paginated);
+- 401 when authentication runs; 403 when a permission beyond "signed in"
+  applies, or for session CSRF on writes;
+- 404 when the path has an id or the list is paginated (a page past the end);
+- 406 always (an ``Accept`` the API cannot answer); 415 with a body;
+- and what the view declares itself::
+
+      class SignUpView(APIView):
+          error_codes = {409: ["username_taken", "email_taken"], 429: ["rate_limited"]}
+          # or per method: {"post": {409: [...]}, "get": {...}}
+
+Anonymous operations (``AllowAny`` only) get ``security: []``; operation ids
+lose ``@`` (``user_@me_retrieve`` is ``user_me_retrieve``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+# What every view may answer for a status, whatever it declares.
+GENERIC_CODES: dict[int, list[str]] = {
+    400: ["invalid", "parse_error", "bad_content_length"],
+    401: ["not_authenticated", "authentication_failed", "token_invalid", "token_not_valid"],
+    403: ["permission_denied"],
+    404: ["not_found"],
+    405: ["method_not_allowed"],
+    406: ["not_acceptable"],
+    409: ["conflict"],
+    413: ["payload_too_large", "file_too_large"],
+    415: ["unsupported_media_type"],
+    429: ["rate_limited", "throttled"],
+    503: ["service_unavailable"],
+}
+DESCRIPTIONS = {
+    400: "Invalid input (`errors` has the messages by field).",
+    401: "Authentication is missing, wrong or expired.",
+    403: "Not allowed.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    406: "The `Accept` header asks for something other than JSON.",
+    409: "Conflicts with the current state.",
+    410: "No longer valid.",
+    413: "Too large.",
+    415: "The body is not `application/json` (or `multipart/form-data` for uploads).",
+    429: "Too many requests: see `Retry-After` and the `RateLimit` headers.",
+    503: "Temporarily unavailable; try again in a minute.",
+}
+PAGE_CODES = {400: ["invalid_page", "invalid_page_size"], 404: ["page_not_found"]}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every error reply.",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person (in their language)."},
+        "code": {
+            "type": "string",
+            "description": "A stable machine-readable code; the codes each operation answers are listed in "
+            "its responses (`x-error-codes`) and all of them in `ErrorCode`.",
+        },
+        "errors": {
+            "type": "object",
+            "description": "Validation only: the messages by field (nested objects for nested fields).",
+            "additionalProperties": True,
+        },
+    },
+    "required": ["detail", "code"],
+}
+
+
+def _is_paginated(view) -> bool:
+    return getattr(view, "pagination_class", None) is not None and getattr(view, "_schema_list", False)
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation_id(self) -> str:
+        return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", super().get_operation_id())).strip("_")
+
+    def _anonymous(self) -> bool:
+        permissions = self.view.get_permissions()
+        return all(isinstance(p, AllowAny) for p in permissions)
+
+    def get_auth(self):
+        if self._anonymous():
+            return []
+        return [a for a in super().get_auth() if a]
+
+    def _declared(self) -> dict[int, list[str]]:
+        declared = getattr(self.view, "error_codes", None) or {}
+        out: dict[int, list[str]] = {}
+        for key, value in declared.items():
+            if isinstance(key, str):
+                if key.upper() == self.method:
+                    for status, codes in value.items():
+                        out.setdefault(int(status), []).extend(codes)
+            else:
+                out.setdefault(int(key), []).extend(value)
+        return out
+
+    def error_statuses(self, operation: dict) -> dict[int, list[str]]:
+        statuses: dict[int, list[str]] = {}
+
+        def add(status: int, codes: list[str]) -> None:
+            bucket = statuses.setdefault(status, [])
+            bucket.extend(c for c in codes if c not in bucket)
+
+        has_body = "requestBody" in operation
+        params = operation.get("parameters", [])
+        if has_body or any(p.get("in") == "query" for p in params):
+            add(400, GENERIC_CODES[400])
+        auth_runs = bool(self.view.get_authenticators()) and not getattr(self.view, "lazy_authentication", False)
+        if not self._anonymous() or auth_runs:
+            add(401, GENERIC_CODES[401])
+        permissions = self.view.get_permissions()
+        if any(not isinstance(p, (AllowAny, IsAuthenticated)) for p in permissions):
+            add(403, GENERIC_CODES[403])
+        # Session authentication checks CSRF on writes.
+        session = any(type(a).__name__ == "SessionAuthentication" for a in self.view.get_authenticators())
+        if self.method not in ("GET", "HEAD", "OPTIONS") and auth_runs and session:
+            add(403, ["permission_denied", "csrf_failed"])
+        if any(p.get("in") == "path" for p in params):
+            add(404, GENERIC_CODES[404])
+        if self.method == "GET" and self._is_list_view() and getattr(self.view, "pagination_class", None):
+            for status, codes in PAGE_CODES.items():
+                add(status, codes)
+        add(406, GENERIC_CODES[406])
+        if has_body:
+            add(415, GENERIC_CODES[415])
+        for status, codes in self._declared().items():
+            add(status, GENERIC_CODES.get(status, []) if status in (429, 503) else [])
+            add(status, codes)
+        for status in list(operation.get("responses", {})):
+            if str(status).isdigit() and int(status) >= 400:
+                add(int(status), GENERIC_CODES.get(int(status), []))
+        return statuses
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        if self._anonymous():
+            operation["security"] = []
+        responses = operation["responses"]
+        for status, codes in sorted(self.error_statuses(operation).items()):
+            old = responses.get(str(status), {})
+            description = old.get("description") or DESCRIPTIONS.get(status, "Error.")
+            if description in ("", "No response body"):
+                description = DESCRIPTIONS.get(status, "Error.")
+            listed = ", ".join(f"`{c}`" for c in codes)
+            responses[str(status)] = {
+                "description": f"{description} Codes: {listed}." if codes else description,
+                "content": {"application/json": {"schema": ERROR_REF}},
+                "x-error-codes": codes,
+            }
+            if status == 429:
+                responses[str(status)]["headers"] = RATE_LIMIT_HEADERS
+        responses.update({k: responses.pop(k) for k in sorted(responses)})
+        return operation
+
+
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until the window resets."},
+    "RateLimit-Policy": {"schema": {"type": "string"}, "description": 'IETF draft: `"name";q=10;w=60`.'},
+    "RateLimit": {"schema": {"type": "string"}, "description": 'IETF draft: `"name";r=0;t=42`.'},
+}
+
+
+def operation_error_codes(schema: dict) -> dict[str, dict[str, list[str]]]:
+    """``{"POST /api/v1/auth/signup": {"400": [...], ...}}`` from a generated schema."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for path, item in sorted(schema.get("paths", {}).items()):
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = {
+                status: response["x-error-codes"]
+                for status, response in operation["responses"].items()
+                if "x-error-codes" in response
+            }
+            out[f"{method.upper()} {path}"] = codes
+    return out
+
+
+def postprocess(result: dict, generator, request, public) -> dict:
+    """The shared ``Error`` component and ``ErrorCode``, the list of every code."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    every = sorted({c for op in operation_error_codes(result).values() for codes in op.values() for c in codes})
+    schemas["ErrorCode"] = {
+        "type": "string",
+        "enum": every,
+        "description": "Every error code the API answers (each operation lists its own).",
+    }
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    return result
+
+
+# --- The project's authentication classes -----------------------------------------------
 
 
 class JWTScheme(OpenApiAuthenticationExtension):
