@@ -38,6 +38,10 @@ TITLE_DETAIL = inline_serializer(
 
 
 class TitleListCreate(APIView):
+    error_codes = {
+        "get": {400: ["type_required", "invalid_type", "search_too_long", "invalid_search", "invalid_ordering"]},
+        "post": {400: ["invalid"], 403: ["permission_denied"]},
+    }
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -79,6 +83,12 @@ class TitleListCreate(APIView):
 
 
 class TitleDetail(APIView):
+    error_codes = {
+        404: ["title_not_found"],
+        "patch": {403: ["permission_denied"]},
+        "delete": {403: ["permission_denied"]},
+    }
+
     @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
     def get(self, request, pk: int):
         title, walk, review = title_with_mine(pk=pk, user=request.user)
@@ -101,6 +111,12 @@ class TitleDetail(APIView):
 
 class TitleCover(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    error_codes = {
+        400: ["required", "invalid_image"],
+        403: ["permission_denied"],
+        404: ["title_not_found"],
+        413: ["file_too_large"],
+    }
 
     @extend_schema(
         summary="Upload a cover (curators): JPEG, PNG or WebP up to 5 MB",

@@ -360,10 +360,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # 3.1: nullable objects are {"oneOf": [{$ref}, {"type": "null"}]}, which strict validators accept.
     "OAS_VERSION": "3.1.0",
-    "SERVERS": [{"url": SITE_URL.rstrip("/") + "/api/v1"}],
+    "SERVERS": [{"url": SITE_URL}],
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},  # core.converters
     "ENUM_NAME_OVERRIDES": {
         "TitleType": "catalog.models.TitleType",
         "WalkState": "walks.models.WalkState",
+        "StaffState": "staff.models.StaffState",
+        "Locale": "config.settings.LANGUAGES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -44,6 +44,18 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class EnumField(serializers.ChoiceField):
+    """A string declared as the enum of ``choices`` in the schema, whose value
+    the service checks (with its own code, ``invalid_state``)."""
+
+    default_error_messages = {"invalid": serializers.CharField.default_error_messages["invalid"]}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data.strip():
+            self.fail("invalid")
+        return data
+
+
 # --- The error replies in the schema ---------------------------------------------------------------
 
 

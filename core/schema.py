@@ -36,7 +36,15 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # What every view may answer for a status, whatever it declares.
 GENERIC_CODES: dict[int, list[str]] = {
     400: ["invalid", "parse_error", "bad_content_length"],
-    401: ["not_authenticated", "authentication_failed", "token_invalid", "token_not_valid"],
+    401: [
+        "not_authenticated",
+        "authentication_failed",
+        "token_invalid",
+        "token_expired",
+        "token_revoked",
+        "user_inactive",
+        "invalid_service_token",
+    ],
     403: ["permission_denied"],
     404: ["not_found"],
     405: ["method_not_allowed"],
@@ -45,7 +53,7 @@ GENERIC_CODES: dict[int, list[str]] = {
     413: ["payload_too_large", "file_too_large"],
     415: ["unsupported_media_type"],
     429: ["rate_limited", "throttled"],
-    503: ["service_unavailable"],
+    503: ["service_unavailable", "email_unavailable"],
 }
 DESCRIPTIONS = {
     400: "Invalid input (`errors` has the messages by field).",
@@ -88,6 +96,28 @@ def _is_paginated(view) -> bool:
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _map_basic_serializer(self, serializer, direction):
+        """Honours, on the serializer class: ``schema_required`` (required even
+        in a PATCH: the view parses it whole), ``schema_optional`` (read-only
+        fields that only some replies carry), ``schema_fields`` (``{field:
+        {"maximum": 100}}``: a rule the service checks with its own code, stated
+        in the schema too so that a client can check it first) and
+        ``schema_extra`` (added to the object, e.g. an ``anyOf``)."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        for name, extra in (getattr(serializer, "schema_fields", None) or {}).items():
+            prop = schema.get("properties", {}).get(name)
+            if prop is not None:
+                prop.update(extra)
+        required = [r for r in schema.get("required", []) if r not in getattr(serializer, "schema_optional", ())]
+        if direction == "request":
+            required += [r for r in getattr(serializer, "schema_required", ()) if r not in required]
+        if required:
+            schema["required"] = sorted(required)
+        else:
+            schema.pop("required", None)
+        schema.update(getattr(serializer, "schema_extra", None) or {})
+        return schema
+
     def get_operation_id(self) -> str:
         return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", super().get_operation_id())).strip("_")
 
@@ -144,9 +174,13 @@ class AutoSchema(openapi.AutoSchema):
         for status, codes in self._declared().items():
             add(status, GENERIC_CODES.get(status, []) if status in (429, 503) else [])
             add(status, codes)
-        for status in list(operation.get("responses", {})):
+        for status, response in operation.get("responses", {}).items():
             if str(status).isdigit() and int(status) >= 400:
                 add(int(status), GENERIC_CODES.get(int(status), []))
+                # Codes an older declaration names in its description: "`no_user`", "email_taken".
+                description = response.get("description", "")
+                named = re.findall(r"`([a-z][a-z0-9_]+)`", description)
+                add(int(status), named or ([description] if re.fullmatch(r"[a-z][a-z0-9_]+", description) else []))
         return statuses
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
@@ -196,8 +230,40 @@ def operation_error_codes(schema: dict) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def _nullable_to_31(node: Any) -> None:
+    """``nullable: true`` (3.0, which DRF's paginators still write) as a 3.1 type."""
+    if isinstance(node, dict):
+        if node.pop("nullable", False) is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        for value in node.values():
+            _nullable_to_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_to_31(value)
+
+
+def _enum_refs(result: dict) -> None:
+    """A query parameter whose values are a component's enum refers to it, so
+    that a client has one ``TitleType``, not one per parameter."""
+    enums = {
+        tuple(sorted(map(str, schema["enum"]))): name
+        for name, schema in result.get("components", {}).get("schemas", {}).items()
+        if "enum" in schema and "properties" not in schema
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = param.get("schema", {})
+                name = enums.get(tuple(sorted(map(str, schema.get("enum", []))))) if "enum" in schema else None
+                if name:
+                    param["schema"] = {"$ref": f"#/components/schemas/{name}"}
+
+
 def postprocess(result: dict, generator, request, public) -> dict:
     """The shared ``Error`` component and ``ErrorCode``, the list of every code."""
+    _nullable_to_31(result.get("paths"))
+    _nullable_to_31(result.get("components"))
+    _enum_refs(result)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     every = sorted({c for op in operation_error_codes(result).values() for codes in op.values() for c in codes})

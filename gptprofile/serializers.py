@@ -11,6 +11,14 @@ from core.api import StrictIntegerField
 
 
 class InitIn(serializers.Serializer):
+    # One of the two is needed (400 ``identifier_required`` otherwise).
+    schema_extra = {
+        "anyOf": [
+            {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}}},
+            {"required": ["pin"], "properties": {"pin": {"type": "integer"}}},
+        ]
+    }
+
     email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=EMAIL_MAX_LENGTH)
     pin = StrictIntegerField(
         json_only=True,

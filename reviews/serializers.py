@@ -9,6 +9,8 @@ from core.api import StrictIntegerField
 
 from .models import RATING_MAX, RATING_MIN, Review
 
+TEXT_MAX = Review._meta.get_field("text").max_length
+
 
 # The component names these had as ``...Serializer``; set on each class, since a
 # subclass would otherwise inherit its parent's.
@@ -41,8 +43,18 @@ class ReviewWithUserOut(ReviewOut):
 RATING_HELP = f"A whole number from {RATING_MIN} to {RATING_MAX}"
 
 
-# The shape only; reviews.services checks the values (``invalid_rating``, ``text_too_long``...).
+# The service checks the values (``invalid_rating``, ``text_too_long``, ``invalid_text``);
+# the schema states the same rules. The text is counted after trimming; no NUL
+# (PostgreSQL text cannot hold one).
+_RULES = {
+    "rating": {"minimum": RATING_MIN, "maximum": RATING_MAX},
+    "text": {"maxLength": TEXT_MAX, "pattern": "^[^\\x00]*$"},
+}
+
+
 class ReviewIn(serializers.Serializer):
+    schema_fields = _RULES
+
     title_id = StrictIntegerField()
     rating = StrictIntegerField(help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
@@ -50,5 +62,7 @@ class ReviewIn(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ReviewPatch")
 class ReviewPatchIn(serializers.Serializer):
+    schema_fields = _RULES
+
     rating = StrictIntegerField(required=False, help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)

@@ -75,7 +75,10 @@ class StaffOut(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="StaffWithCode")
 class StaffWithCodeOut(StaffOut):
     """The staff record plus the new code: the only reply that carries one.
-    Render with ``context={"issued": IssuedCode}``."""
+    Render with ``context={"issued": IssuedCode}``; without one (``POST /staff``
+    with no ``create_user``) the reply is the plain record, without the two."""
+
+    schema_optional = ("activation_code", "activation_url")
 
     activation_code = serializers.SerializerMethodField(
         help_text="Shown once; give it to the employee. Ten symbols shown as ABCD-EFGH-JK."
@@ -96,7 +99,7 @@ class StaffWithCodeOut(StaffOut):
 class StaffCreateIn(serializers.Serializer):
     full_name = serializers.CharField(max_length=500, trim_whitespace=True)
     email = serializers.CharField(max_length=500)
-    phone = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     position = serializers.IntegerField(help_text="A position id from GET /api/v1/positions.")
     create_user = StrictBooleanField(
         required=False, default=False, help_text="Also create the user and return an activation code."
@@ -111,7 +114,7 @@ class StaffCreateIn(serializers.Serializer):
         return normalize_staff_email(value)
 
     def validate_phone(self, value: str) -> str:
-        return normalize_phone(value)
+        return normalize_phone(value) if value.strip() else ""
 
 
 @extend_schema_serializer(component_name="Activate")

@@ -29,6 +29,8 @@ LIST_CACHE_SECONDS = 60
 
 
 class WalkCreate(APIView):
+    error_codes = {400: ["invalid_state", "title_not_found"]}
+
     @extend_schema(
         summary="Mark a title: 201 for a new walk, 200 when the caller's walk of it is updated",
         request=WalkIn,
@@ -45,6 +47,8 @@ class WalkCreate(APIView):
 
 
 class WalkDetail(APIView):
+    error_codes = {404: ["walk_not_found"], "patch": {400: ["invalid_state"]}}
+
     @extend_schema(summary="Change the state of your walk", request=WalkPatchIn, responses=WalkWithTitleOut)
     def patch(self, request, pk: int):
         incoming = parse(WalkPatchIn, request.data)
@@ -59,6 +63,7 @@ class WalkDetail(APIView):
 
 
 class UserWalks(APIView):
+    error_codes = {400: ["invalid_type", "invalid_state"], 404: ["user_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -87,6 +92,7 @@ class UserWalks(APIView):
 
 
 class TitleWalks(APIView):
+    error_codes = {400: ["invalid_state"], 404: ["title_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 

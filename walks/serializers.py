@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.serializers import PublicUserOut
 from catalog.serializers import TitleBriefOut
-from core.api import StrictIntegerField
+from core.api import EnumField, StrictIntegerField
 
 from .models import Walk, WalkState
 
@@ -44,9 +44,11 @@ STATE_HELP = "One of: " + ", ".join(WalkState.values)
 # The shape only; walks.services checks the values (``invalid_state``, ``title_not_found``).
 class WalkIn(serializers.Serializer):
     title_id = StrictIntegerField()
-    state = serializers.CharField(help_text=STATE_HELP)
+    state = EnumField(choices=WalkState.choices, help_text=STATE_HELP)
 
 
 @extend_schema_serializer(component_name="WalkPatch")
 class WalkPatchIn(serializers.Serializer):
-    state = serializers.CharField(help_text=STATE_HELP)
+    schema_required = ("state",)  # the PATCH parses it whole: a state is the only change
+
+    state = EnumField(choices=WalkState.choices, help_text=STATE_HELP)
