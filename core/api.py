@@ -24,7 +24,8 @@ def parse(
 
 class StrictIntegerField(serializers.IntegerField):
     """An integer that is an integer: ``true``, ``1.5`` and ``"5"`` are refused
-    in JSON (a wrong guess is worse than a 400). Form-encoded bodies carry only
+    in JSON (a wrong guess is worse than a 400); ``5.0`` is 5, as JSON Schema
+    (and so the OpenAPI schema) counts it an integer. Form-encoded bodies carry only
     strings, so there digits are accepted, unless ``json_only``."""
 
     def __init__(self, *, json_only: bool = False, **kwargs):
@@ -34,6 +35,8 @@ class StrictIntegerField(serializers.IntegerField):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
+        if isinstance(data, float) and data.is_integer() and abs(data) < 2**63:
+            data = int(data)
         if isinstance(data, str):
             from_form = isinstance(getattr(self.root, "initial_data", None), QueryDict)
             if self.json_only or not from_form or not data.strip().isdigit():

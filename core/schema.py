@@ -29,6 +29,7 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -91,8 +92,9 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def _is_paginated(view) -> bool:
-    return getattr(view, "pagination_class", None) is not None and getattr(view, "_schema_list", False)
+# A character Python's str.strip() keeps (its whitespace spelled out: JSON Schema's
+# \s is ECMA-262's, which differs).
+VISIBLE = "[^\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -104,6 +106,20 @@ class AutoSchema(openapi.AutoSchema):
         in the schema too so that a client can check it first) and
         ``schema_extra`` (added to the object, e.g. an ``anyOf``)."""
         schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            for field in serializer.fields.values():
+                prop = schema.get("properties", {}).get(field.field_name)
+                if prop is None or "pattern" in prop or getattr(field, "read_only", False):
+                    continue
+                if not isinstance(field, serializers.CharField) or prop.get("type") not in (
+                    "string",
+                    ["string", "null"],
+                ):
+                    continue
+                # DRF refuses NUL in any text; blank once trimmed is refused too:
+                # then it needs a visible character.
+                trimmed = field.trim_whitespace and not field.allow_blank
+                prop["pattern"] = f"^[^\\u0000]*{VISIBLE}[^\\u0000]*$" if trimmed else "^[^\\u0000]*$"
         for name, extra in (getattr(serializer, "schema_fields", None) or {}).items():
             prop = schema.get("properties", {}).get(name)
             if prop is not None:
@@ -153,6 +169,8 @@ class AutoSchema(openapi.AutoSchema):
         params = operation.get("parameters", [])
         if has_body or any(p.get("in") == "query" for p in params):
             add(400, GENERIC_CODES[400])
+        if any(p.get("in") == "query" for p in params):
+            add(400, ["repeated_parameter"])  # core.conditional
         auth_runs = bool(self.view.get_authenticators()) and not getattr(self.view, "lazy_authentication", False)
         if not self._anonymous() or auth_runs:
             add(401, GENERIC_CODES[401])
@@ -203,9 +221,30 @@ class AutoSchema(openapi.AutoSchema):
             }
             if status == 429:
                 responses[str(status)]["headers"] = RATE_LIMIT_HEADERS
+        if self.method == "GET":
+            # core.conditional: every read has an ETag and answers If-None-Match.
+            for status, response in responses.items():
+                if status == "200":
+                    response.setdefault("headers", {}).update(READ_HEADERS)
+            responses["304"] = {
+                "description": "Not modified: `If-None-Match` matched the `ETag`.",
+                "headers": {"ETag": READ_HEADERS["ETag"]},
+            }
+            for param in operation.get("parameters", []):
+                if param.get("in") == "query" and param.get("name") in PAGE_PARAMS:
+                    param["schema"] = PAGE_PARAMS[param["name"]]
         responses.update({k: responses.pop(k) for k in sorted(responses)})
         return operation
 
+
+READ_HEADERS = {
+    "ETag": {"schema": {"type": "string"}, "description": "Send it back as `If-None-Match` to get a 304."},
+    "Cache-Control": {"schema": {"type": "string"}, "description": "`private, no-cache`: keep it, but ask again."},
+}
+PAGE_PARAMS = {
+    "page": {"type": "integer", "minimum": 1, "description": "From 1 (also `last`)."},
+    "page_size": {"type": "integer", "minimum": 1, "description": "From 1; more than 100 gives 100."},
+}
 
 RATE_LIMIT_HEADERS = {
     "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until the window resets."},
@@ -259,11 +298,27 @@ def _enum_refs(result: dict) -> None:
                     param["schema"] = {"$ref": f"#/components/schemas/{name}"}
 
 
+def _bodies_required(result: dict) -> None:
+    """A body with required fields (or one of several) must be sent."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            for media in body.get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                component = schemas.get(ref.rsplit("/", 1)[-1], {})
+                if component.get("required") or component.get("anyOf"):
+                    body["required"] = True
+
+
 def postprocess(result: dict, generator, request, public) -> dict:
     """The shared ``Error`` component and ``ErrorCode``, the list of every code."""
     _nullable_to_31(result.get("paths"))
     _nullable_to_31(result.get("components"))
     _enum_refs(result)
+    _bodies_required(result)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     every = sorted({c for op in operation_error_codes(result).values() for codes in op.values() for c in codes})

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import EMAIL_MAX_LENGTH, PIN_MAX, PIN_MIN
+from accounts.serializers import StrictCharField
 from core.api import StrictIntegerField
 
 
@@ -44,13 +45,14 @@ class InitOut(serializers.Serializer):
 class TokenIn(serializers.Serializer):
     # Any length is accepted here so that the service answers 410 token_invalid
     # for every token that is not ours, long or empty.
-    token = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    # Strings only: a number is a 400, as the schema says, not a 410.
+    token = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
 
 
 class SaveIn(TokenIn):
-    locale = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    passphrase = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-    passphrase_confirm = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    locale = StrictCharField(required=False, allow_blank=True, allow_null=True)
+    passphrase = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    passphrase_confirm = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
 
 
 class LocaleOut(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.services import token_pair_issue
 from core.api import parse
 from core.ratelimit import client_ip
+from core.schema import VISIBLE
 
 from . import selectors, services
 from .models import AccountSwitch
@@ -140,7 +141,7 @@ class LinkedAccountsView(APIView):
 
     @extend_schema(
         tags=TAG,
-        parameters=[OpenApiParameter("secret", str, required=True)],
+        parameters=[OpenApiParameter("secret", {"type": "string", "minLength": 1, "pattern": VISIBLE}, required=True)],
         responses={200: OfferSeenOut},
         summary="B looks at an offer (marks it seen)",
         description="Safe to repeat. 404 `link_not_found` unless you are B; 410 when used, declined, withdrawn or expired.",

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.serializers import PublicUserOut
+from catalog.selectors import MAX_ID
 from catalog.serializers import TitleBriefOut
 from core.api import StrictIntegerField
 
@@ -53,7 +54,7 @@ _RULES = {
 
 
 class ReviewIn(serializers.Serializer):
-    schema_fields = _RULES
+    schema_fields = {**_RULES, "title_id": {"minimum": 1, "maximum": MAX_ID}}
 
     title_id = StrictIntegerField()
     rating = StrictIntegerField(help_text=RATING_HELP)

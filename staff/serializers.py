@@ -8,10 +8,11 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import PASSWORD_MAX_LENGTH
-from accounts.serializers import PublicUserOut
+from accounts.serializers import PASSWORD_MIN_LENGTH, PublicUserOut
 
+from .codes import CODE_PATTERN
 from .models import Position, Staff, StaffState
-from .validators import normalize_full_name, normalize_phone, normalize_staff_email
+from .validators import PHONE_PATTERN, normalize_full_name, normalize_phone, normalize_staff_email
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -97,6 +98,7 @@ class StaffWithCodeOut(StaffOut):
 
 @extend_schema_serializer(component_name="StaffCreate")
 class StaffCreateIn(serializers.Serializer):
+    schema_fields = {"email": {"format": "email"}, "position": {"minimum": 1}, "phone": {"pattern": PHONE_PATTERN}}
     full_name = serializers.CharField(max_length=500, trim_whitespace=True)
     email = serializers.CharField(max_length=500)
     phone = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -119,6 +121,8 @@ class StaffCreateIn(serializers.Serializer):
 
 @extend_schema_serializer(component_name="Activate")
 class ActivateIn(serializers.Serializer):
+    schema_fields = {"activation_code": {"pattern": CODE_PATTERN}, "password": {"minLength": PASSWORD_MIN_LENGTH}}
+
     email = serializers.CharField(max_length=500)
     activation_code = serializers.CharField(
         max_length=64, help_text="As received, e.g. ABCD-EFGH-JK; spaces, dashes and lower case are fine."

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.serializers import PublicUserOut
+from catalog.selectors import MAX_ID
 from catalog.serializers import TitleBriefOut
 from core.api import EnumField, StrictIntegerField
 
@@ -43,6 +44,8 @@ STATE_HELP = "One of: " + ", ".join(WalkState.values)
 
 # The shape only; walks.services checks the values (``invalid_state``, ``title_not_found``).
 class WalkIn(serializers.Serializer):
+    schema_fields = {"title_id": {"minimum": 1, "maximum": MAX_ID}}
+
     title_id = StrictIntegerField()
     state = EnumField(choices=WalkState.choices, help_text=STATE_HELP)
 
