@@ -82,6 +82,10 @@ ERROR_SCHEMA: dict[str, Any] = {
             "description": "A stable machine-readable code; the codes each operation answers are listed in "
             "its responses (`x-error-codes`) and all of them in `ErrorCode`.",
         },
+        "tries_left": {
+            "type": "integer",
+            "description": "`code_invalid` for an e-mailed code: how many more tries it has.",
+        },
         "errors": {
             "type": "object",
             "description": "Validation only: the messages by field (nested objects for nested fields).",

@@ -88,6 +88,22 @@ class UserReviews(APIView):
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
+class MyReviews(UserReviews):
+    """``/user/@me/reviews``: the caller's own list, without knowing their id."""
+
+    @extend_schema(
+        summary="My reviews, newest update first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=ReviewWithTitleOut(many=True),
+    )
+    def get(self, request):
+        return super().get(request, pk=request.user.pk)
+
+
 class TitleReviews(APIView):
     error_codes = {400: ["invalid_ordering"], 404: ["title_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.

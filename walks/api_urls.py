@@ -6,5 +6,6 @@ urlpatterns = [
     path("walks", api_views.WalkCreate.as_view(), name="api-walks"),
     path("walks/<id:pk>", api_views.WalkDetail.as_view(), name="api-walk"),
     path("user/<id:pk>/walks", api_views.UserWalks.as_view(), name="api-user-walks"),
+    path("user/@me/walks", api_views.MyWalks.as_view(), name="api-my-walks"),
     path("titles/<id:pk>/walks", api_views.TitleWalks.as_view(), name="api-title-walks"),
 ]

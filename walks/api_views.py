@@ -91,6 +91,23 @@ class UserWalks(APIView):
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
+class MyWalks(UserWalks):
+    """``/user/@me/walks``: the caller's own list, without knowing their id."""
+
+    @extend_schema(
+        summary="My walks, newest update first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("state", str, enum=WalkState.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=WalkWithTitleOut(many=True),
+    )
+    def get(self, request):
+        return super().get(request, pk=request.user.pk)
+
+
 class TitleWalks(APIView):
     error_codes = {400: ["invalid_state"], 404: ["title_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
