@@ -27,6 +27,7 @@ from .models import (
     Profile,
     User,
 )
+from .services import USERNAME_MIN_LENGTH, USERNAME_RE
 
 CODE_RE = r"^\d{6}$"
 
@@ -70,6 +71,18 @@ class LocaleField(StrictCharField):
     """A language code; which ones are supported is decided by ``core.i18n.clean_locale``."""
 
 
+# The shortest new password (the MinimumLengthValidator of AUTH_PASSWORD_VALIDATORS), for the schema.
+PASSWORD_MIN_LENGTH = next(
+    (
+        v.get("OPTIONS", {}).get("min_length", 8)
+        for v in settings.AUTH_PASSWORD_VALIDATORS
+        if v["NAME"].endswith("MinimumLengthValidator")
+    ),
+    1,
+)
+NEW_PASSWORD = {"minLength": PASSWORD_MIN_LENGTH}
+
+
 def password_field(**kwargs) -> StrictCharField:
     return StrictCharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}, **kwargs
@@ -93,6 +106,11 @@ class EmailValidateIn(serializers.Serializer):
 
 
 class SignUpIn(serializers.Serializer):
+    schema_fields = {
+        "password": NEW_PASSWORD,
+        "username": {"minLength": USERNAME_MIN_LENGTH, "pattern": USERNAME_RE.pattern},
+    }
+
     email = StrictEmailField()
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
     password = password_field()
@@ -113,12 +131,16 @@ class PasswordRestoreIn(serializers.Serializer):
 
 
 class PasswordRestoreConfirmIn(serializers.Serializer):
+    schema_fields = {"new_password": NEW_PASSWORD}
+
     email = StrictEmailField()
     code = code_field()
     new_password = password_field()
 
 
 class PasswordChangeIn(serializers.Serializer):
+    schema_fields = {"new_password": NEW_PASSWORD}
+
     current_password = password_field()
     new_password = password_field()
 
@@ -130,6 +152,8 @@ class EmailChangeIn(serializers.Serializer):
 
 
 class ProfileUpdateIn(serializers.Serializer):
+    schema_fields = {"username": {"minLength": USERNAME_MIN_LENGTH, "pattern": USERNAME_RE.pattern}}
+
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH, required=False)
     bio = StrictCharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False)
     links = serializers.ListField(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,6 +43,10 @@ TITLE_DETAIL = inline_serializer(
 
 
 class TitleListCreate(APIView):
+    error_codes = {
+        "get": {400: ["type_required", "invalid_type", "search_too_long", "invalid_search", "invalid_ordering"]},
+        "post": {400: ["invalid"], 403: ["permission_denied"]},
+    }
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -83,6 +88,12 @@ class TitleListCreate(APIView):
 
 
 class TitleDetail(APIView):
+    error_codes = {
+        404: ["title_not_found"],
+        "patch": {403: ["permission_denied"]},
+        "delete": {403: ["permission_denied"]},
+    }
+
     @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
     def get(self, request, pk: int):
         title, walk, review = title_with_mine(pk=pk, user=request.user)
@@ -104,6 +115,14 @@ class TitleDetail(APIView):
 
 
 class TitleCover(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+    error_codes = {
+        400: ["required", "invalid_image"],
+        403: ["permission_denied"],
+        404: ["title_not_found"],
+        413: ["file_too_large"],
+    }
+
     @extend_schema(
         summary="Upload a cover (curators): JPEG, PNG or WebP up to 5 MB",
         request={"multipart/form-data": CoverIn},

@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api import StrictIntegerField
+from core.api import EnumField, StrictIntegerField
 
 from .covers import cover_url
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
@@ -83,11 +83,15 @@ class TitleOut(serializers.ModelSerializer):
 class TitleIn(serializers.Serializer):
     """The shape of a title sent by a curator; catalog.services checks the values."""
 
+    # What the service checks, stated for clients too (it refuses unknown fields).
+    schema_fields = {"release_year": {"minimum": MIN_RELEASE_YEAR, "maximum": MAX_RELEASE_YEAR}}
+    schema_extra = {"additionalProperties": False}
+
     name = serializers.CharField(max_length=Title._meta.get_field("name").max_length, trim_whitespace=True)
     description = serializers.CharField(
         max_length=Title._meta.get_field("description").max_length, allow_blank=True, required=False
     )
-    type = serializers.CharField(help_text="One of: " + ", ".join(TitleType.values))
+    type = EnumField(choices=TitleType.choices, help_text="One of: " + ", ".join(TitleType.values))
     release_year = StrictIntegerField(help_text=f"{MIN_RELEASE_YEAR}..{MAX_RELEASE_YEAR}")
     force = serializers.BooleanField(
         required=False,

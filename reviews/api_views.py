@@ -45,6 +45,8 @@ def _with_title(request, review):
 
 
 class ReviewCreate(APIView):
+    error_codes = {400: ["invalid_rating", "invalid_text", "text_too_long", "title_not_found"]}
+
     @extend_schema(
         summary="Review a title: 201 for a new review, 200 when the caller's review of it is updated",
         request=ReviewIn,
@@ -57,6 +59,8 @@ class ReviewCreate(APIView):
 
 
 class ReviewDetail(APIView):
+    error_codes = {404: ["review_not_found"], "patch": {400: ["invalid_rating", "invalid_text", "text_too_long"]}}
+
     @extend_schema(summary="Change your review", request=ReviewPatchIn, responses=ReviewWithTitleOut)
     def patch(self, request, pk: int):
         incoming = parse(ReviewPatchIn, request.data)
@@ -70,6 +74,7 @@ class ReviewDetail(APIView):
 
 
 class UserReviews(APIView):
+    error_codes = {400: ["invalid_type"], 404: ["user_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -97,7 +102,24 @@ class UserReviews(APIView):
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
+class MyReviews(UserReviews):
+    """``/user/@me/reviews``: the caller's own list, without knowing their id."""
+
+    @extend_schema(
+        summary="My reviews, newest update first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=ReviewWithTitleOut(many=True),
+    )
+    def get(self, request):
+        return super().get(request, pk=request.user.pk)
+
+
 class TitleReviews(APIView):
+    error_codes = {400: ["invalid_ordering"], 404: ["title_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 

@@ -42,6 +42,8 @@ def _person(pk: int):
 
 
 class WalkCreate(APIView):
+    error_codes = {400: ["invalid_state", "title_not_found"]}
+
     @extend_schema(
         summary="Mark a title: 201 for a new walk, 200 when the caller's walk of it is updated",
         request=WalkIn,
@@ -58,6 +60,8 @@ class WalkCreate(APIView):
 
 
 class WalkDetail(APIView):
+    error_codes = {404: ["walk_not_found"], "patch": {400: ["invalid_state"]}}
+
     @extend_schema(summary="Change the state of your walk", request=WalkPatchIn, responses=WalkWithTitleOut)
     def patch(self, request, pk: int):
         incoming = parse(WalkPatchIn, request.data)
@@ -72,6 +76,7 @@ class WalkDetail(APIView):
 
 
 class UserWalks(APIView):
+    error_codes = {400: ["invalid_type", "invalid_state"], 404: ["user_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -102,7 +107,25 @@ class UserWalks(APIView):
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
+class MyWalks(UserWalks):
+    """``/user/@me/walks``: the caller's own list, without knowing their id."""
+
+    @extend_schema(
+        summary="My walks, newest update first",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("state", str, enum=WalkState.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=WalkWithTitleOut(many=True),
+    )
+    def get(self, request):
+        return super().get(request, pk=request.user.pk)
+
+
 class TitleWalks(APIView):
+    error_codes = {400: ["invalid_state"], 404: ["title_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 

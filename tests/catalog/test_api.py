@@ -140,8 +140,8 @@ def test_pagination_pages_do_not_overlap(auth_client):
         ({"page": "abc"}, 400, "invalid_page"),
         ({"page": "1.5"}, 400, "invalid_page"),
         ({"page": str(10**30)}, 404, "page_not_found"),
-        ({"page": "0"}, 404, "page_not_found"),
-        ({"page": "-3"}, 404, "page_not_found"),
+        ({"page": "0"}, 400, "invalid_page"),
+        ({"page": "-3"}, 400, "invalid_page"),
     ],
 )
 def test_bad_page_numbers_are_4xx(auth_client, params, status, code):

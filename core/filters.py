@@ -1,0 +1,26 @@
+"""Filters that refuse what they cannot read instead of ignoring it."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class StrictBooleanField(forms.Field):
+    default_error_messages = {"invalid": _("Use true or false.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "True", "1"):
+            return True
+        if value in ("false", "False", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """``?has_erp_access=true|false``; ``null``, ``yes`` or ``2`` are a 400, not "no filter"."""
+
+    field_class = StrictBooleanField
