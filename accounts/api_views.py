@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -288,11 +288,13 @@ class MeView(APIView):
     from imports.api_views import AccountDelete as _AccountDelete
 
     delete = _AccountDelete.delete
+    delete_reads_body = _AccountDelete.delete_reads_body
+    error_codes = {**error_codes, "delete": _AccountDelete.error_codes}
 
 
 class AvatarView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-    error_codes = {"put": {400: ["required", "invalid_image"], 413: ["file_too_large"]}}
+    parser_classes = [MultiPartParser]
+    error_codes = {"put": {400: ["required", "invalid_image", "image_too_large"], 413: ["file_too_large"]}}
 
     @extend_schema(
         tags=["profile"],

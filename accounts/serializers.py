@@ -232,16 +232,13 @@ class DetailOut(serializers.Serializer):
 
 
 class MfaRequiredOut(serializers.Serializer):
-    """The token endpoint's 401: ``mfa_required`` with a ticket, or ``invalid_credentials`` without."""
+    """The token endpoint's 401 ``mfa_required``: the password was right, now the
+    second factor (any other 401 is an ``Error``)."""
 
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="`mfa_required` (with `ticket`) or `invalid_credentials`.")
-    ticket = serializers.CharField(
-        required=False, help_text="With `mfa_required`: single use, for `POST /api/v1/auth/token/mfa`."
-    )
-    ticket_expires_at = serializers.IntegerField(
-        required=False, help_text="With `mfa_required`: UNIX seconds, 5 minutes after the password step."
-    )
+    code = serializers.CharField(help_text="`mfa_required`.")
+    ticket = serializers.CharField(help_text="Single use, for `POST /api/v1/auth/token/mfa`.")
+    ticket_expires_at = serializers.IntegerField(help_text="UNIX seconds, 5 minutes after the password step.")
 
 
 class TokenMfaIn(serializers.Serializer):

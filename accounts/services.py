@@ -790,8 +790,10 @@ def account_delete_verify(*, user: User, password: str | None = None, code: str 
             raise Invalid(message, code="password_required", errors={"password": [message]})
         _password_verify(user=user, password=password, field="password")
         return
-    checked = codes.code_check(purpose="delete", subject=user.email, code=str(code or ""))
-    if checked is None or not codes.code_consume(checked):
+    checked = codes.code_verify(purpose="delete", subject=user.email, code=str(code or ""))
+    if not checked:
+        raise _code_invalid(checked)
+    if not codes.code_consume(checked):
         raise _code_invalid()
 
 

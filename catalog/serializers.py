@@ -100,5 +100,12 @@ class TitleIn(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="TitlePatch")
+class TitlePatchIn(TitleIn):
+    """A curator's change: any of the fields (``force`` is for adding only)."""
+
+    force = None
+
+
 class CoverIn(serializers.Serializer):
     cover = serializers.FileField()

@@ -442,7 +442,10 @@ SPECTACULAR_SETTINGS = {
     # 3.1: nullable objects are {"oneOf": [{$ref}, {"type": "null"}]}, which strict validators accept.
     "OAS_VERSION": "3.1.0",
     "SERVERS": [{"url": SITE_URL}],
-    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},  # core.converters
+    "PATH_CONVERTER_OVERRIDES": {  # core.converters
+        "id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+        "yyyy": {"type": "integer", "minimum": 1000, "maximum": 9999},
+    },
     "ENUM_NAME_OVERRIDES": {
         "TitleType": "catalog.models.TitleType",
         "WalkState": "walks.models.WalkState",
@@ -451,6 +454,18 @@ SPECTACULAR_SETTINGS = {
         # Every provider a title's id may come from, and the three a title can be fetched from.
         "Provider": "catalog.models.Provider",
         "FetchProvider": ["tmdb", "igdb", "anilist"],
+        # The features' enums, named for a generated client (drf-spectacular's "StatusEnum" would
+        # take a hash suffix as soon as a second "status" appears).
+        "ImportSource": ["letterboxd", "imdb", "mal", "hltb", "walks"],
+        "ImportMode": ["new", "overwrite"],
+        "ImportHeld": ["in_progress", "skip"],
+        "ImportStatus": ["preview", "queued", "running", "done", "failed"],
+        "FollowStatus": ["pending", "approved"],
+        "FollowRequestAction": ["approve", "decline"],
+        "FeedEntryKind": ["walk", "review"],
+        "CodePurpose": ["signup", "change"],
+        "ExportFormat": ["json", "zip", "letterboxd"],
+        "CreatorType": ["user", "service_token"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
+
+from .errors import Invalid
 
 
 def parse(
@@ -20,6 +23,18 @@ def parse(
     serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def query_choice(request, name: str) -> str | None:
+    """An optional query parameter with a fixed set of values (``type``,
+    ``state``, ``ordering``...): None when absent. Present but empty is not
+    "no filter" (the schema's enum has no empty value): a 400 ``invalid_<name>``,
+    the code the reader's own check answers for an unknown value."""
+    value = request.query_params.get(name)
+    if value == "":
+        message = _("Choose one of the listed values.")
+        raise Invalid(message, code=f"invalid_{name}", errors={name: [message]})
+    return value
 
 
 class StrictIntegerField(serializers.IntegerField):

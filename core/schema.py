@@ -99,6 +99,8 @@ ERROR_SCHEMA: dict[str, Any] = {
 # A character Python's str.strip() keeps (its whitespace spelled out: JSON Schema's
 # \s is ECMA-262's, which differs).
 VISIBLE = "[^\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+# Text DRF accepts once trimmed: no NUL anywhere, at least one visible character.
+VISIBLE_TEXT = f"^[^\\u0000]*{VISIBLE}[^\\u0000]*$"
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -123,7 +125,7 @@ class AutoSchema(openapi.AutoSchema):
                 # DRF refuses NUL in any text; blank once trimmed is refused too:
                 # then it needs a visible character.
                 trimmed = field.trim_whitespace and not field.allow_blank
-                prop["pattern"] = f"^[^\\u0000]*{VISIBLE}[^\\u0000]*$" if trimmed else "^[^\\u0000]*$"
+                prop["pattern"] = VISIBLE_TEXT if trimmed else "^[^\\u0000]*$"
         for name, extra in (getattr(serializer, "schema_fields", None) or {}).items():
             prop = schema.get("properties", {}).get(name)
             if prop is not None:
@@ -137,6 +139,17 @@ class AutoSchema(openapi.AutoSchema):
             schema.pop("required", None)
         schema.update(getattr(serializer, "schema_extra", None) or {})
         return schema
+
+    def _get_request_body(self, direction="request"):
+        """A DELETE that reads a body (``DELETE /user/@me`` with the password)
+        declares it: ``delete_reads_body = True`` on the view."""
+        if self.method == "DELETE" and getattr(self.view, "delete_reads_body", False):
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
 
     def get_operation_id(self) -> str:
         return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", super().get_operation_id())).strip("_")
@@ -218,9 +231,13 @@ class AutoSchema(openapi.AutoSchema):
             if description in ("", "No response body"):
                 description = DESCRIPTIONS.get(status, "Error.")
             listed = ", ".join(f"`{c}`" for c in codes)
+            # A view's own error shape (the token endpoint's mfa_required with
+            # its ticket) comes first: a generated client tries it, then Error.
+            own = old.get("content", {}).get("application/json", {}).get("schema")
+            schema = {"anyOf": [own, ERROR_REF]} if own and own != ERROR_REF else ERROR_REF
             responses[str(status)] = {
                 "description": f"{description} Codes: {listed}." if codes else description,
-                "content": {"application/json": {"schema": ERROR_REF}},
+                "content": {"application/json": {"schema": schema}},
                 "x-error-codes": codes,
             }
             if status == 429:
@@ -302,6 +319,37 @@ def _enum_refs(result: dict) -> None:
                     param["schema"] = {"$ref": f"#/components/schemas/{name}"}
 
 
+def _same_enums_once(result: dict) -> None:
+    """Two enum components with the same values (``Locale`` and the hashed name
+    drf-spectacular gives a field whose labels differ) become the one with a
+    chosen name: a client has one ``Locale`` type."""
+    schemas = result.get("components", {}).get("schemas", {})
+    groups: dict[tuple, list[str]] = {}
+    for name, schema in schemas.items():
+        if "enum" in schema and "properties" not in schema:
+            groups.setdefault(tuple(sorted(map(str, schema["enum"]))), []).append(name)
+    renamed: dict[str, str] = {}
+    for names in groups.values():
+        if len(names) > 1:
+            keep = min(names, key=lambda n: (n.endswith("Enum"), len(n), n))
+            renamed.update({f"#/components/schemas/{n}": f"#/components/schemas/{keep}" for n in names if n != keep})
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") in renamed:
+                node["$ref"] = renamed[node["$ref"]]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    if renamed:
+        for ref in renamed:
+            schemas.pop(ref.rsplit("/", 1)[-1])
+        walk(result)
+
+
 def _bodies_required(result: dict) -> None:
     """A body with required fields (or one of several) must be sent."""
     schemas = result.get("components", {}).get("schemas", {})
@@ -321,6 +369,7 @@ def postprocess(result: dict, generator, request, public) -> dict:
     """The shared ``Error`` component and ``ErrorCode``, the list of every code."""
     _nullable_to_31(result.get("paths"))
     _nullable_to_31(result.get("components"))
+    _same_enums_once(result)
     _enum_refs(result)
     _bodies_required(result)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from core.api import parse
 from core.ratelimit import client_ip
-from core.schema import VISIBLE
+from core.schema import VISIBLE_TEXT
 
 from . import selectors, services
 from .serializers import (
@@ -133,11 +133,14 @@ class LinkedAccountsView(APIView):
         404: ["link_not_found"],
         409: ["already_linked_together", "already_linked", "link_own_offer", "try_again"],
         410: ["link_expired", "link_used", "link_withdrawn", "link_declined"],
+        429: [],  # wrong secrets are limited per person (link-secret-user)
     }
 
     @extend_schema(
         tags=TAG,
-        parameters=[OpenApiParameter("secret", {"type": "string", "minLength": 1, "pattern": VISIBLE}, required=True)],
+        parameters=[
+            OpenApiParameter("secret", {"type": "string", "minLength": 1, "pattern": VISIBLE_TEXT}, required=True)
+        ],
         responses={200: OfferSeenOut},
         summary="B looks at an offer (marks it seen)",
         description="Safe to repeat. 404 `link_not_found` unless you are B; 410 when used, declined, withdrawn or expired.",
@@ -173,6 +176,7 @@ class DeclineView(APIView):
         404: ["link_not_found"],
         409: ["link_own_offer"],
         410: ["link_expired", "link_used", "link_withdrawn", "link_declined"],
+        429: [],
     }
 
     @extend_schema(tags=TAG, request=SecretIn, responses={200: LinkDoneOut}, summary="B declines an offer")

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import EMAIL_MAX_LENGTH, User
 from accounts.serializers import TokenPairOut
-from core.schema import VISIBLE
+from core.schema import VISIBLE_TEXT
 
 from .models import LinkSecret
 
@@ -25,7 +25,7 @@ class SecretIn(serializers.Serializer):
 
     schema_extra = {
         "anyOf": [
-            {"required": ["secret"], "properties": {"secret": {"type": "string", "pattern": VISIBLE}}},
+            {"required": ["secret"], "properties": {"secret": {"type": "string", "pattern": VISIBLE_TEXT}}},
             {"required": ["id"]},
         ]
     }

@@ -11,7 +11,7 @@ from accounts.user_cache import cached_user
 from catalog.cache import title_scope
 from catalog.models import TitleType
 from catalog.selectors import title_get
-from core.api import parse
+from core.api import parse, query_choice
 from core.cache import cached_json
 from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
@@ -74,7 +74,7 @@ class ReviewDetail(APIView):
 
 
 class UserReviews(APIView):
-    error_codes = {400: ["invalid_type"], 404: ["user_not_found"]}
+    error_codes = {400: ["invalid_type"], 403: ["profile_private"], 404: ["user_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -88,7 +88,7 @@ class UserReviews(APIView):
         responses=ReviewWithTitleOut(many=True),
     )
     def get(self, request, pk: int):
-        queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
+        queryset = selectors.user_reviews(user_id=pk, type=query_choice(request, "type"))
 
         # The person (their cached row: a deactivated account is a 404 at
         # once) and whether the caller may see them (cached per caller).
@@ -133,7 +133,7 @@ class TitleReviews(APIView):
         responses=ReviewWithUserOut(many=True),
     )
     def get(self, request, pk: int):
-        queryset = selectors.title_reviews(title_id=pk, ordering=request.query_params.get("ordering"))
+        queryset = selectors.title_reviews(title_id=pk, ordering=query_choice(request, "ordering"))
 
         def page() -> dict:
             title_get(pk=pk)

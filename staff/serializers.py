@@ -12,7 +12,7 @@ from accounts.serializers import PASSWORD_MIN_LENGTH, PublicUserOut
 from .codes import CODE_PATTERN
 from .models import Position, Staff, StaffState
 from .services import activation_url
-from .validators import PHONE_PATTERN, normalize_full_name, normalize_phone, normalize_staff_email
+from .validators import PHONE_PATTERN, normalize_full_name, normalize_phone, normalize_staff_email, phone_given
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -130,7 +130,7 @@ class StaffCreateIn(serializers.Serializer):
         return normalize_staff_email(value)
 
     def validate_phone(self, value: str) -> str:
-        return normalize_phone(value) if value.strip() else ""
+        return normalize_phone(value) if phone_given(value) else ""
 
 
 @extend_schema_serializer(component_name="Activate")

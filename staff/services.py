@@ -23,7 +23,7 @@ from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
 from .models import ActivationCode, Position, Staff
-from .validators import normalize_full_name, normalize_phone, normalize_staff_email
+from .validators import normalize_full_name, normalize_phone, normalize_staff_email, phone_given
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class IssuedCode:
 
 def _optional_phone(value: str) -> str:
     # Many employees give no phone; one that is given must be a real number.
-    return normalize_phone(value) if value.strip() else ""
+    return normalize_phone(value) if phone_given(value) else ""
 
 
 def staff_clean(*, full_name: str, email: str, phone: str, exclude_pk: int | None = None) -> dict[str, str]:

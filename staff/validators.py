@@ -46,6 +46,12 @@ def normalize_staff_email(value: str) -> str:
     return email
 
 
+def phone_given(value: str) -> bool:
+    """Whether a phone was typed at all: spaces, dashes or brackets alone are
+    no phone (PHONE_PATTERN's first alternative)."""
+    return bool(_PHONE_NOISE.sub("", str(value or "")))
+
+
 def normalize_phone(value: str) -> str:
     """``+7 (999) 123-45-67`` -> ``+79991234567``; anything not E.164-like is refused."""
     raw = str(value or "").strip()

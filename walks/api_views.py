@@ -10,7 +10,7 @@ from accounts.cache import user_scope
 from accounts.user_cache import cached_user
 from catalog.models import TitleType
 from catalog.selectors import title_get
-from core.api import parse
+from core.api import parse, query_choice
 from core.cache import cached_json
 from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
@@ -76,7 +76,7 @@ class WalkDetail(APIView):
 
 
 class UserWalks(APIView):
-    error_codes = {400: ["invalid_type", "invalid_state"], 404: ["user_not_found"]}
+    error_codes = {400: ["invalid_type", "invalid_state"], 403: ["profile_private"], 404: ["user_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -92,7 +92,7 @@ class UserWalks(APIView):
     )
     def get(self, request, pk: int):
         queryset = selectors.user_walks(
-            user_id=pk, type=request.query_params.get("type"), state=request.query_params.get("state")
+            user_id=pk, type=query_choice(request, "type"), state=query_choice(request, "state")
         )
 
         # The person (their cached row: a deactivated account is a 404 at
@@ -139,21 +139,22 @@ class TitleWalks(APIView):
         responses=WalkWithUserOut(many=True),
     )
     def get(self, request, pk: int):
-        queryset = selectors.title_walks(title_id=pk, state=request.query_params.get("state"))
+        queryset = selectors.title_walks(title_id=pk, state=query_choice(request, "state"))
         title_get(pk=pk)
         return paginated_response(request, queryset, WalkWithUserOut)
 
 
 class WatchlistAdd(APIView):
+    error_codes = {400: ["title_not_found"], 409: ["already_walked"]}
+
     @extend_schema(
         summary="Put a title on your watchlist: 201 when added, 200 when it already was",
         request=WatchlistIn,
         responses={200: WatchlistEntryOut, 201: WatchlistEntryOut},
     )
     def post(self, request):
-        incoming = WatchlistIn(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        entry, created = services.watchlist_add(user=request.user, **incoming.validated_data)
+        incoming = parse(WatchlistIn, request.data)
+        entry, created = services.watchlist_add(user=request.user, **incoming)
         entry = selectors.user_watchlist(user_id=request.user.pk).get(pk=entry.pk)
         return Response(
             WatchlistEntryOut(entry, context={"request": request}).data,
@@ -162,6 +163,8 @@ class WatchlistAdd(APIView):
 
 
 class WatchlistRemove(APIView):
+    error_codes = {404: ["watchlist_entry_not_found"]}
+
     @extend_schema(summary="Take a title off your watchlist", responses={204: None})
     def delete(self, request, title_id: int):
         if not services.watchlist_remove(user=request.user, title_id=title_id):
@@ -170,6 +173,7 @@ class WatchlistRemove(APIView):
 
 
 class UserWatchlist(APIView):
+    error_codes = {400: ["invalid_type"], 403: ["profile_private"], 404: ["user_not_found"]}
     pagination_class = PageNumberPagination
 
     @extend_schema(
@@ -182,7 +186,7 @@ class UserWatchlist(APIView):
         responses=WatchlistEntryOut(many=True),
     )
     def get(self, request, pk: int):
-        queryset = selectors.user_watchlist(user_id=pk, type=request.query_params.get("type"))
+        queryset = selectors.user_watchlist(user_id=pk, type=query_choice(request, "type"))
 
         visible_or_403(request.user, _person(pk))  # a private person's watchlist is theirs and their followers'
 

@@ -69,4 +69,6 @@ class WatchlistEntryOut(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="WatchlistIn")
 class WatchlistIn(serializers.Serializer):
+    schema_fields = {"title_id": {"minimum": 1, "maximum": MAX_ID}}
+
     title_id = StrictIntegerField()
