@@ -399,6 +399,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "linking.tasks.expire_link_offers",
         "schedule": crontab(minute=41),
     },
+    # Tombstones of the sync read (core.sync) older than 30 days.
+    "purge-walk-deletions": {
+        "task": "walks.tasks.purge_walk_deletions",
+        "schedule": crontab(hour=4, minute=29),
+    },
+    "purge-review-deletions": {
+        "task": "reviews.tasks.purge_review_deletions",
+        "schedule": crontab(hour=4, minute=31),
+    },
 }
 
 # --- DRF, JWT, OpenAPI ---------------------------------------------------------------

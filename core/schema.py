@@ -86,6 +86,12 @@ ERROR_SCHEMA: dict[str, Any] = {
             "type": "integer",
             "description": "`code_invalid` for an e-mailed code: how many more tries it has.",
         },
+        "server_time": {
+            "type": "string",
+            "format": "date-time",
+            "description": "`updated_since_too_old`, `too_many_changes`: sync from this time after reading the "
+            "whole list.",
+        },
         "errors": {
             "type": "object",
             "description": "Validation only: the messages by field (nested objects for nested fields).",
@@ -242,6 +248,12 @@ class AutoSchema(openapi.AutoSchema):
             }
             if status == 429:
                 responses[str(status)]["headers"] = RATE_LIMIT_HEADERS
+        sync_serializer = getattr(self.view, "sync_serializer", None)
+        if self.method == "GET" and sync_serializer is not None and "200" in responses:
+            # core.sync: ?updated_since= answers the changes instead of a page.
+            changes = self.resolve_serializer(sync_serializer, "response").ref
+            media = responses["200"]["content"]["application/json"]
+            media["schema"] = {"oneOf": [media["schema"], changes]}
         if self.method == "GET":
             # core.conditional: every read has an ETag and answers If-None-Match.
             for status, response in responses.items():

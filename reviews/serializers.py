@@ -81,3 +81,19 @@ class ReviewPatchIn(serializers.Serializer):
 
     rating = StrictIntegerField(required=False, help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+
+
+@extend_schema_serializer(component_name="ReviewDeleted")
+class ReviewDeletedOut(serializers.Serializer):
+    id = serializers.IntegerField(source="review_id", help_text="The id the review had.")
+    title_id = serializers.IntegerField()
+    deleted_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="ReviewChanges")
+class ReviewChangesOut(serializers.Serializer):
+    """What changed since `updated_since`: the rows to keep, the ids to drop, the time to sync from next."""
+
+    results = ReviewWithTitleOut(many=True, help_text="Reviews created or changed since then, oldest change first.")
+    deleted = ReviewDeletedOut(many=True, help_text="Reviews deleted since then.")
+    server_time = serializers.DateTimeField(help_text="Send it as the next `updated_since`.")

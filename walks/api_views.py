@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -10,6 +11,7 @@ from accounts.cache import user_scope
 from accounts.user_cache import cached_user
 from catalog.models import TitleType
 from catalog.selectors import title_get
+from core import sync
 from core.api import parse, query_choice
 from core.cache import cached_json
 from core.errors import NotFound
@@ -20,6 +22,7 @@ from . import selectors, services
 from .cache import user_walks_scope, user_watchlist_scope
 from .models import WalkState
 from .serializers import (
+    WalkChangesOut,
     WalkIn,
     WalkPatchIn,
     WalkWithTitleOut,
@@ -31,6 +34,12 @@ from .serializers import (
 # A user's lists are computed again as soon as one of their walks changes;
 # what they embed from the titles (a rating, a name) may lag this long.
 LIST_CACHE_SECONDS = 60
+SYNC_HELP = (
+    "RFC 3339 with its offset (e.g. `2026-01-31T12:00:00Z`; URL-encode a `+`). Answers `WalkChanges` "
+    "instead of a page: the walks changed at or after it and those deleted since (kept 30 days). "
+    "Older than 30 days or more than 1000 changes: 400 `updated_since_too_old` / `too_many_changes` with "
+    "a `server_time`: read the whole list, then sync from that time. Takes no other parameter."
+)
 
 
 def _person(pk: int):
@@ -108,20 +117,33 @@ class UserWalks(APIView):
 
 
 class MyWalks(UserWalks):
-    """``/user/@me/walks``: the caller's own list, without knowing their id."""
+    """``/user/@me/walks``: the caller's own list, without knowing their id,
+    or with ``updated_since`` what changed since then (core.sync)."""
+
+    error_codes = {**UserWalks.error_codes, 400: [*UserWalks.error_codes[400], *sync.ERROR_CODES]}
+    sync_serializer = WalkChangesOut  # core.schema: the 200 is the page or the changes
 
     @extend_schema(
-        summary="My walks, newest update first",
+        summary="My walks, newest update first; or, with updated_since, what changed since then",
         parameters=[
             OpenApiParameter("type", str, enum=TitleType.values),
             OpenApiParameter("state", str, enum=WalkState.values),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description=SYNC_HELP),
         ],
         responses=WalkWithTitleOut(many=True),
     )
     def get(self, request):
-        return super().get(request, pk=request.user.pk)
+        since = sync.updated_since(request)
+        if since is None:
+            return super().get(request, pk=request.user.pk)
+        now = sync.server_time()
+        rows, deleted = selectors.user_walks_changed(user_id=request.user.pk, since=since, limit=sync.MAX_CHANGES)
+        if len(rows) + len(deleted) > sync.MAX_CHANGES:
+            raise sync.too_many_changes()
+        changes = {"results": rows, "deleted": deleted, "server_time": now}
+        return Response(WalkChangesOut(changes, context={"request": request}).data)
 
 
 class TitleWalks(APIView):

@@ -72,3 +72,19 @@ class WatchlistIn(serializers.Serializer):
     schema_fields = {"title_id": {"minimum": 1, "maximum": MAX_ID}}
 
     title_id = StrictIntegerField()
+
+
+@extend_schema_serializer(component_name="WalkDeleted")
+class WalkDeletedOut(serializers.Serializer):
+    id = serializers.IntegerField(source="walk_id", help_text="The id the walk had.")
+    title_id = serializers.IntegerField()
+    deleted_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="WalkChanges")
+class WalkChangesOut(serializers.Serializer):
+    """What changed since `updated_since`: the rows to keep, the ids to drop, the time to sync from next."""
+
+    results = WalkWithTitleOut(many=True, help_text="Walks created or changed since then, oldest change first.")
+    deleted = WalkDeletedOut(many=True, help_text="Walks deleted since then.")
+    server_time = serializers.DateTimeField(help_text="Send it as the next `updated_since`.")

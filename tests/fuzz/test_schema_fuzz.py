@@ -39,6 +39,9 @@ STATE_CODES = {
     "page_not_found", "follow_self", "block_self", "file_empty", "file_no_rows", "too_many_rows",
     # file_required: Django's multipart parser drops a zero-byte file part.
     "unsupported_file", "image_too_large", "file_required", "password_required", "provider_title_incomplete",
+    # Rules OpenAPI cannot state for query parameters: updated_since within the
+    # tombstones' 30 days and alone (core.sync).
+    "updated_since_too_old", "updated_since_alone", "too_many_changes",
     # Approximations the schema does not spell out: a web address as URLValidator
     # reads it, and Django's password validators (similar to the e-mail, too common).
     "links_invalid",
