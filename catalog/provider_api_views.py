@@ -9,13 +9,14 @@ from rest_framework.views import APIView
 
 from core.api import parse, query_choice
 from core.ratelimit import client_ip
+from core.schema import VISIBLE_TEXT
 
 from . import provider_services
 from .api_views import TITLE_DETAIL, _title_payload
 from .models import Provider, TitleType
 from .provider_services import EXTERNAL_ID_MAX
 from .providers import providers_all, providers_for
-from .selectors import clean_search, clean_type, title_with_external_ids
+from .selectors import SEARCH_MAX_LENGTH, clean_search, clean_type, title_with_external_ids
 
 EXTERNAL_ID_PATTERN = r"^(?:[A-Za-z0-9/_-]|\.(?!\.))+$"
 PROVIDERS = inline_serializer(
@@ -107,7 +108,12 @@ class ProviderSearch(APIView):
         summary="Search the provider of a type (answers are cached for an hour)",
         parameters=[
             OpenApiParameter("type", str, required=True, enum=TitleType.values),
-            OpenApiParameter("q", str, required=True, description="Words of the name"),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": VISIBLE_TEXT},
+                required=True,
+                description="Words of the name",
+            ),
             OpenApiParameter("provider", str, enum=[Provider.TMDB, Provider.IGDB, Provider.ANILIST]),
         ],
         responses={200: SEARCH},

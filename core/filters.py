@@ -20,6 +20,18 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+class IdFilter(django_filters.NumberFilter):
+    """``?position=3``: a whole number from 1 (``1.5`` or ``1e300`` is a 400,
+    as the schema's integer says), not Django's decimal."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 10**18 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class StrictBooleanFilter(django_filters.BooleanFilter):
     """``?has_erp_access=true|false``; ``null``, ``yes`` or ``2`` are a 400, not "no filter"."""
 

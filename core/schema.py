@@ -132,6 +132,15 @@ class AutoSchema(openapi.AutoSchema):
                 # then it needs a visible character.
                 trimmed = field.trim_whitespace and not field.allow_blank
                 prop["pattern"] = VISIBLE_TEXT if trimmed else "^[^\\u0000]*$"
+            for field in serializer.fields.values():
+                # A list of texts (a profile's links): each item, likewise.
+                prop = schema.get("properties", {}).get(field.field_name)
+                child = getattr(field, "child", None)
+                if prop is None or not isinstance(child, serializers.CharField) or "items" not in prop:
+                    continue
+                if prop["items"].get("type") == "string" and "pattern" not in prop["items"]:
+                    trimmed = child.trim_whitespace and not child.allow_blank
+                    prop["items"]["pattern"] = VISIBLE_TEXT if trimmed else "^[^\\u0000]*$"
         for name, extra in (getattr(serializer, "schema_fields", None) or {}).items():
             prop = schema.get("properties", {}).get(name)
             if prop is not None:
@@ -266,9 +275,19 @@ class AutoSchema(openapi.AutoSchema):
             for param in operation.get("parameters", []):
                 if param.get("in") == "query" and param.get("name") in PAGE_PARAMS:
                     param["schema"] = PAGE_PARAMS[param["name"]]
+        for param in operation.get("parameters", []):
+            schema = param.get("schema", {})
+            if param.get("in") == "query" and schema.get("type") == "string" and not schema.keys() & FIXED:
+                # Django's form fields and the services refuse NUL in any text.
+                schema["pattern"] = "^[^\\u0000]*$"
+            if param.get("in") == "query" and schema.get("type") == "number" and param.get("name") == "position":
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
         responses.update({k: responses.pop(k) for k in sorted(responses)})
         return operation
 
+
+# A string parameter with one of these already says what it takes.
+FIXED = {"enum", "format", "pattern", "$ref"}
 
 READ_HEADERS = {
     "ETag": {"schema": {"type": "string"}, "description": "Send it back as `If-None-Match` to get a 304."},

@@ -4,14 +4,14 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import StrictBooleanFilter
+from core.filters import IdFilter, StrictBooleanFilter
 
 from .models import Position, Staff, StaffState
 
 
 class StaffFilter(django_filters.FilterSet):
     # An unknown position is an empty list, not a 400: which ids exist is not the schema's to say.
-    position = django_filters.NumberFilter(field_name="position_id", help_text=_("Position id."))
+    position = IdFilter(field_name="position_id", help_text=_("Position id."))
     has_erp_access = StrictBooleanFilter(field_name="position__has_erp_access")
     state = django_filters.ChoiceFilter(choices=StaffState.choices, method="filter_state")
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")

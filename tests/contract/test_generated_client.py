@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from catalog.models import Title, TitleType
@@ -56,7 +57,7 @@ def test_mobile_journey_through_the_generated_client(client_kit, mailoutbox, dja
     from walks_client.api.profile import user_me_partial_update, user_me_retrieve
     from walks_client.api.reviews import reviews_create, reviews_destroy, reviews_partial_update
     from walks_client.api.titles import titles_list, titles_retrieve
-    from walks_client.api.user import user_reviews_list, user_walks_list
+    from walks_client.api.user import user_me_walks_list, user_reviews_list, user_walks_list
     from walks_client.api.walks import walks_create, walks_destroy, walks_partial_update
     from walks_client.models import (
         EmailValidateInRequest,
@@ -73,6 +74,7 @@ def test_mobile_journey_through_the_generated_client(client_kit, mailoutbox, dja
         SignUpInRequest,
         TitleDetail,
         TokenObtainInRequest,
+        WalkChanges,
         WalkInRequest,
         WalkState,
     )
@@ -123,6 +125,8 @@ def test_mobile_journey_through_the_generated_client(client_kit, mailoutbox, dja
         assert [t.name for t in found.results] == [f"Journey {kind.value} 1"]
     title = Title.objects.filter(type="game").order_by("id").first()
 
+    synced_at = timezone.now() - timedelta(minutes=1)
+
     # Title detail, without and then with the caller's walk and review.
     detail = titles_retrieve.sync(client=me, id=title.pk)
     assert isinstance(detail, TitleDetail) and detail.walk is None and detail.review is None
@@ -141,7 +145,9 @@ def test_mobile_journey_through_the_generated_client(client_kit, mailoutbox, dja
     detail = titles_retrieve.sync(client=me, id=title.pk)
     assert detail.rating == 60 and detail.review.rating == 60 and detail.walk.state == WalkState.COMPLETED
 
-    # The user's lists.
+    # The user's lists, and the sync read of what changed.
+    changes = user_me_walks_list.sync(client=me, updated_since=synced_at)
+    assert isinstance(changes, WalkChanges) and [w.id for w in changes.results] == [walk.id]
     user_id = profile.id
     walks = user_walks_list.sync(client=me, id=user_id)
     assert isinstance(walks, PaginatedWalkWithTitleList) and [w.title.id for w in walks.results] == [title.pk]
@@ -166,6 +172,8 @@ def test_mobile_journey_through_the_generated_client(client_kit, mailoutbox, dja
     detail = titles_retrieve.sync(client=me, id=title.pk)
     assert detail.rating is None and detail.walk is None and detail.review is None
     assert user_walks_list.sync(client=me, id=user_id).count == 0
+    changes = user_me_walks_list.sync(client=me, updated_since=synced_at)
+    assert changes.results == [] and [d.id for d in changes.deleted] == [walk.id]
 
     # Password change (a fresh pair comes back), then logout.
     changed = auth_password_change_create.sync(
