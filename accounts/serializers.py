@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from core.i18n import supported_locales
 
+from .avatars import AVATAR_SIZES, avatar_urls
 from .models import (
     BIO_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -30,6 +31,14 @@ from .models import (
 from .services import USERNAME_MIN_LENGTH, USERNAME_RE
 
 CODE_RE = r"^\d{6}$"
+AVATAR_URLS_SCHEMA = {
+    "type": "object",
+    "description": "The avatar for a srcset: "
+    + ", ".join(f"`{name}` {side}x{side}" for name, side in AVATAR_SIZES.items())
+    + " (a PNG placeholder at each size without an upload; an uploaded avatar is one file, at every size).",
+    "properties": {name: {"type": "string", "format": "uri"} for name in AVATAR_SIZES},
+    "required": list(AVATAR_SIZES),
+}
 
 
 def avatar_url(profile: Profile | None) -> str | None:
@@ -174,19 +183,25 @@ class AvatarIn(serializers.Serializer):
 # subclass would otherwise inherit its parent's.
 @extend_schema_serializer(component_name="PublicUser")
 class PublicUserOut(serializers.ModelSerializer):
-    """The embedded public user: ``{"id", "username", "avatar"}`` (avatar URL or null)."""
+    """The embedded public user: ``{"id", "username", "avatar", "avatar_urls"}``
+    (the uploaded avatar's URL or null; PNG URLs a phone can always draw)."""
 
     username = serializers.CharField(source="profile.username", read_only=True)
     avatar = serializers.SerializerMethodField()
+    avatar_urls = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "avatar"]
+        fields = ["id", "username", "avatar", "avatar_urls"]
         read_only_fields = fields
 
-    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True, "description": "The uploaded avatar."})
     def get_avatar(self, user: User) -> str | None:
         return avatar_url(user.profile)
+
+    @extend_schema_field(AVATAR_URLS_SCHEMA)
+    def get_avatar_urls(self, user: User) -> dict[str, str]:
+        return avatar_urls(user.profile)
 
 
 @extend_schema_serializer(component_name="PublicProfile")
@@ -197,7 +212,7 @@ class PublicProfileOut(PublicUserOut):
     links = serializers.ListField(source="profile.links", child=serializers.CharField(), read_only=True)
 
     class Meta(PublicUserOut.Meta):
-        fields = ["id", "username", "avatar", "bio", "links", "joined_at"]
+        fields = ["id", "username", "avatar", "avatar_urls", "bio", "links", "joined_at"]
         read_only_fields = fields
 
 
@@ -206,7 +221,19 @@ class MeOut(PublicProfileOut):
     """``GET /user/@me``: the owner's own view, with e-mail, PIN and locale."""
 
     class Meta(PublicProfileOut.Meta):
-        fields = ["id", "uuid", "email", "pin", "locale", "username", "avatar", "bio", "links", "joined_at"]
+        fields = [
+            "id",
+            "uuid",
+            "email",
+            "pin",
+            "locale",
+            "username",
+            "avatar",
+            "avatar_urls",
+            "bio",
+            "links",
+            "joined_at",
+        ]
         read_only_fields = fields
 
 

@@ -275,6 +275,27 @@ def _titles_url() -> str:
 
 
 @require_GET
+def cover_placeholder_png(request, type: str, size: str):
+    """The API's placeholder: a PNG (phones do not draw SVG), signed, cached (core.placeholders)."""
+    from core.placeholders import png_response, signed
+
+    from .covers import COVER_SIZES, NAME_LIMIT, placeholder_png
+
+    name, lang = request.GET.get("n", "")[:NAME_LIMIT], request.GET.get("l", "")
+    if type not in TitleType.values or size not in COVER_SIZES or not is_supported_locale(lang):
+        raise Http404
+    if not signed(request.GET.get("s"), "cover", type, size, name, lang):
+        raise Http404
+
+    def render() -> bytes:
+        with translation_override(lang):
+            label = str(TitleType(type).label)
+        return placeholder_png(type=type, name=name, type_label=label, size=size)
+
+    return png_response(request, parts=("cover", type, size, name, lang), render=render)
+
+
+@require_GET
 @cache_control(public=True, max_age=60 * 60 * 24 * 365, immutable=True)
 def cover_placeholder(request, type: str):
     if type not in TitleType.values:

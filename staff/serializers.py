@@ -42,10 +42,19 @@ class CreatedByOut(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="StaffUser")
+class StaffUserOut(PublicUserOut):
+    """The employee's account as the bot sees it: no images (``avatar_urls`` are for people's apps)."""
+
+    class Meta(PublicUserOut.Meta):
+        fields = ["id", "username", "avatar"]
+        read_only_fields = fields
+
+
 @extend_schema_serializer(component_name="Staff")
 class StaffOut(serializers.ModelSerializer):
     position = PositionOut()
-    user = PublicUserOut(allow_null=True)
+    user = StaffUserOut(allow_null=True)
     state = serializers.ChoiceField(choices=StaffState.choices, read_only=True)
     activation_expires_at = serializers.SerializerMethodField(
         help_text="When the outstanding activation code expires; null without one."

@@ -557,6 +557,7 @@ class TestMe:
             "locale": "en",
             "username": user.profile.username,
             "avatar": None,
+            "avatar_urls": response.json()["avatar_urls"],  # PNG placeholders: tests/accounts/test_avatar_png.py
             "bio": "",
             "links": [],
             "joined_at": response.json()["joined_at"],
@@ -673,7 +674,7 @@ class TestPublicProfile:
             response = auth_client.get(f"{API}/user/{other.pk}")
         assert response.status_code == 200
         body = response.json()
-        assert set(body) == {"id", "username", "avatar", "bio", "links", "joined_at"}
+        assert set(body) == {"id", "username", "avatar", "avatar_urls", "bio", "links", "joined_at"}
         assert body["username"] == "someone"
         assert other.email not in json.dumps(body) and str(other.pin) not in json.dumps(body)
 
@@ -693,8 +694,9 @@ def test_public_user_serializer_embeds_id_username_avatar(user, settings):
     profile_avatar_set(user=user, upload=image_upload())
     loaded = User.objects.select_related("profile").get(pk=user.pk)
     data = PublicUserOut(loaded).data
-    assert set(data) == {"id", "username", "avatar"}
+    assert set(data) == {"id", "username", "avatar", "avatar_urls"}
     assert data["avatar"].startswith(settings.SITE_URL + "/media/")
+    assert set(data["avatar_urls"].values()) == {data["avatar"]}  # an upload is one file, at every size
     assert PublicUserOut(UserFactory()).data["avatar"] is None
 
 
