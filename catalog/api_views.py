@@ -109,8 +109,10 @@ class TitleDetail(APIView):
 
     @extend_schema(summary="Delete a title (curators)", responses={204: None})
     def delete(self, request, pk: int):
+        from imports.services import title_remove  # with the tombstones of its walks and reviews
+
         catalog_permission_check(user=request.user, action="delete")
-        services.title_delete(actor=request.user, title=selectors.title_get(pk=pk))
+        title_remove(actor=request.user, title=selectors.title_get(pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

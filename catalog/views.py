@@ -261,8 +261,10 @@ def title_cover(request, pk: int):
 def title_delete(request, pk: int):
     title = _curator_title(request, pk, "delete")
     if request.method == "POST":
+        from imports.services import title_remove  # with the tombstones of its walks and reviews
+
         type_ = title.type
-        services.title_delete(actor=request.user, title=title)
+        title_remove(actor=request.user, title=title)
         messages.success(request, _("“%(name)s” was deleted.") % {"name": title.name})
         return redirect(f"{_titles_url()}?type={type_}")
     return render(request, "catalog/title_delete.html", {"title": title})

@@ -274,6 +274,14 @@ def reviews_bulk_upsert(*, user, reviews: dict[int, tuple[int, str]], overwrite:
 
 
 @transaction.atomic
+def reviews_forget_title(*, title_id: int) -> int:
+    """Tombstones for every review of a title about to be deleted (by cascade)."""
+    rows = list(Review.objects.filter(title_id=title_id).values_list("user_id", "pk"))
+    _record_deletions([(u, pk, title_id) for u, pk in rows])
+    return len(rows)
+
+
+@transaction.atomic
 def reviews_delete_all_for_user(*, user) -> int:
     """Delete every review of the user; their titles' ratings are recomputed
     (leaving the site: no tombstones, the account and so its sync go too)."""

@@ -128,6 +128,15 @@ def walks_bulk_upsert(*, user, states: dict[int, str], overwrite: bool = False) 
 
 
 @transaction.atomic
+def walks_forget_title(*, title_id: int) -> int:
+    """Tombstones for every walk of a title about to be deleted (its rows go
+    with the title, by cascade): the people's apps drop them at their next sync."""
+    rows = list(Walk.objects.filter(title_id=title_id).values_list("user_id", "pk"))
+    _record_deletions([(u, pk, title_id) for u, pk in rows])
+    return len(rows)
+
+
+@transaction.atomic
 def walks_delete_all_for_user(*, user) -> int:
     """Delete every walk of the user (leaving the site: no tombstones, the
     account and so its sync go too)."""

@@ -137,3 +137,19 @@ def test_without_updated_since_it_is_the_page(auth_client):
     WalkFactory(user=auth_client.user)
     body = auth_client.get(URL).json()
     assert body["count"] == 1 and "deleted" not in body
+
+
+def test_a_deleted_title_leaves_tombstones_of_its_walks_and_reviews(auth_client, admin_user):
+    from reviews.models import ReviewDeletion
+    from tests.catalog.factories import ReviewFactory
+
+    walk = WalkFactory(user=auth_client.user)
+    review = ReviewFactory(user=auth_client.user, title=walk.title)
+    start = timezone.now() - timedelta(seconds=1)
+    from imports.services import title_remove
+
+    title_remove(actor=admin_user, title=walk.title)
+    assert [d["id"] for d in auth_client.get(URL, since(start)).json()["deleted"]] == [walk.pk]
+    reviews = auth_client.get("/api/v1/user/@me/reviews", since(start)).json()
+    assert [d["id"] for d in reviews["deleted"]] == [review.pk]
+    assert ReviewDeletion.objects.filter(title_id=review.title_id).count() == 1
