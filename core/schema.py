@@ -275,8 +275,12 @@ class AutoSchema(openapi.AutoSchema):
             for param in operation.get("parameters", []):
                 if param.get("in") == "query" and param.get("name") in PAGE_PARAMS:
                     param["schema"] = PAGE_PARAMS[param["name"]]
+        filters = getattr(getattr(self.view, "filterset_class", None), "base_filters", {})
         for param in operation.get("parameters", []):
             schema = param.get("schema", {})
+            length = getattr(filters.get(param.get("name")), "extra", {}).get("max_length")
+            if param.get("in") == "query" and schema.get("type") == "string" and length:
+                schema["maxLength"] = length  # a django-filter CharFilter(max_length=...) refuses more
             if param.get("in") == "query" and schema.get("type") == "string" and not schema.keys() & FIXED:
                 # Django's form fields and the services refuse NUL in any text.
                 schema["pattern"] = "^[^\\u0000]*$"
