@@ -21,6 +21,11 @@ def parse(
     """The validated data of ``data`` (``request.data`` or ``request.query_params``),
     or a ValidationError that the handler turns into a 400 ``invalid``."""
     serializer = serializer_class(data=data, partial=partial)
+    # A serializer whose schema says additionalProperties: false refuses what it does not know.
+    if (getattr(serializer, "schema_extra", None) or {}).get("additionalProperties") is False:
+        unknown = sorted(set(data) - set(serializer.fields)) if isinstance(data, Mapping) else []
+        if unknown:
+            raise Invalid(_("Unknown fields: %(f)s.") % {"f": ", ".join(unknown)}, code="invalid")
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 

@@ -11,7 +11,7 @@ class StrictBooleanField(forms.Field):
     default_error_messages = {"invalid": _("Use true or false.")}
 
     def to_python(self, value):
-        if value in (None, ""):
+        if value is None:  # absent
             return None
         if value in ("true", "True", "1"):
             return True
@@ -30,6 +30,23 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 10**18 - 1)
         super().__init__(*args, **kwargs)
+
+
+class StrictChoiceField(forms.ChoiceField):
+    """An empty value is not "no filter" (the schema's enum has none): absent is."""
+
+    def to_python(self, value):
+        if value is None:
+            return ""
+        if value == "":
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
+            )
+        return super().to_python(value)
+
+
+class StrictChoiceFilter(django_filters.ChoiceFilter):
+    field_class = StrictChoiceField
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):

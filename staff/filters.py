@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, StrictBooleanFilter
+from core.filters import IdFilter, StrictBooleanFilter, StrictChoiceFilter
 
 from .models import Position, Staff, StaffState
 
@@ -13,7 +13,7 @@ class StaffFilter(django_filters.FilterSet):
     # An unknown position is an empty list, not a 400: which ids exist is not the schema's to say.
     position = IdFilter(field_name="position_id", help_text=_("Position id."))
     has_erp_access = StrictBooleanFilter(field_name="position__has_erp_access")
-    state = django_filters.ChoiceFilter(choices=StaffState.choices, method="filter_state")
+    state = StrictChoiceFilter(choices=StaffState.choices, method="filter_state")
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     search = django_filters.CharFilter(method="filter_search", max_length=100, help_text=_("Name, e-mail or phone."))
 
