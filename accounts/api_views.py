@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +36,13 @@ class AnonymousAPIView(APIView):
 
 class EmailValidateView(APIView):
     permission_classes = [AllowAny]
+    lazy_authentication = True  # read by core.schema: a bad token is a 401 only for purpose=change
+    error_codes = {
+        400: ["email_unchanged"],
+        401: ["not_authenticated"],
+        429: ["code_sent_recently"],
+        503: ["email_unavailable"],
+    }
 
     def perform_authentication(self, request):
         """Lazy: only ``purpose=change`` looks at the caller, so a stale token
@@ -69,6 +76,19 @@ class EmailValidateView(APIView):
 
 
 class SignUpView(AnonymousAPIView):
+    error_codes = {
+        400: [
+            "code_invalid",
+            "code_expired",
+            "code_attempts_exceeded",
+            "username_invalid",
+            "password_invalid",
+            "locale_invalid",
+        ],
+        409: ["username_taken", "email_taken"],
+        429: [],
+    }
+
     @extend_schema(
         tags=["auth"],
         summary="Create an account with the e-mailed code",
@@ -84,6 +104,8 @@ class SignUpView(AnonymousAPIView):
 
 
 class TokenObtainView(AnonymousAPIView):
+    error_codes = {401: ["invalid_credentials"], 429: []}
+
     @extend_schema(
         tags=["auth"],
         summary="Sign in: a JWT pair",
@@ -133,6 +155,8 @@ class TokenMfaView(AnonymousAPIView):
 
 
 class TokenUpdateView(AnonymousAPIView):
+    error_codes = {401: ["token_invalid"]}
+
     @extend_schema(
         tags=["auth"],
         summary="Rotate the refresh token",
@@ -146,6 +170,8 @@ class TokenUpdateView(AnonymousAPIView):
 
 
 class LogoutView(AnonymousAPIView):
+    error_codes = {401: ["token_invalid"]}
+
     @extend_schema(
         tags=["auth"],
         summary="Sign out: revoke the refresh token",
@@ -160,6 +186,8 @@ class LogoutView(AnonymousAPIView):
 
 
 class PasswordRestoreView(AnonymousAPIView):
+    error_codes = {429: ["code_sent_recently"], 503: ["email_unavailable"]}
+
     @extend_schema(
         tags=["auth"],
         summary="E-mail a password restore code",
@@ -177,6 +205,8 @@ class PasswordRestoreView(AnonymousAPIView):
 
 
 class PasswordRestoreConfirmView(AnonymousAPIView):
+    error_codes = {400: ["code_invalid", "code_expired", "code_attempts_exceeded", "password_invalid"], 429: []}
+
     @extend_schema(
         tags=["auth"],
         summary="Set a new password with the restore code",
@@ -191,6 +221,8 @@ class PasswordRestoreConfirmView(AnonymousAPIView):
 
 
 class PasswordChangeView(APIView):
+    error_codes = {400: ["password_incorrect", "password_invalid"], 429: []}
+
     @extend_schema(
         tags=["auth"],
         summary="Change the password",
@@ -210,6 +242,12 @@ class PasswordChangeView(APIView):
 
 
 class EmailChangeView(APIView):
+    error_codes = {
+        400: ["code_invalid", "code_expired", "code_attempts_exceeded", "password_incorrect"],
+        409: ["email_taken"],
+        429: [],
+    }
+
     @extend_schema(
         tags=["auth"],
         summary="Change the e-mail address with the code sent to the new one",
@@ -224,6 +262,10 @@ class EmailChangeView(APIView):
 
 
 class MeView(APIView):
+    error_codes = {
+        "patch": {400: ["username_invalid", "links_invalid", "bio_too_long", "locale_invalid"], 409: ["username_taken"]}
+    }
+
     @extend_schema(tags=["profile"], summary="My profile", responses={200: s.MeOut, **ERRORS})
     def get(self, request):
         # The user and profile as authentication loaded them (from the cache),
@@ -246,10 +288,13 @@ class MeView(APIView):
     from imports.api_views import AccountDelete as _AccountDelete
 
     delete = _AccountDelete.delete
+    delete_reads_body = _AccountDelete.delete_reads_body
+    error_codes = {**error_codes, "delete": _AccountDelete.error_codes}
 
 
 class AvatarView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
+    error_codes = {"put": {400: ["required", "invalid_image", "image_too_large"], 413: ["file_too_large"]}}
 
     @extend_schema(
         tags=["profile"],
@@ -269,6 +314,7 @@ class AvatarView(APIView):
 
 class PublicProfileView(APIView):
     permission_classes = [IsAuthenticated]
+    error_codes = {404: ["not_found"]}
 
     @extend_schema(
         tags=["profile"],

@@ -90,29 +90,52 @@ def code_discard(*, purpose: str, subject: str) -> None:
     cache.delete(key)
 
 
-def code_check(*, purpose: str, subject: str, code: str) -> CheckedCode | None:
-    """Spend one try on ``code``. Returns the matched code, or None if it is
-    wrong, expired, used, out of tries or never existed (callers must not tell
-    these apart to the person: that would leak which e-mails have accounts)."""
+@dataclass(frozen=True)
+class CodeFailure:
+    """Why a code did not match: ``wrong`` (``tries_left`` more), ``expired``
+    (or used, or never sent) or ``exhausted`` (out of tries). Telling these
+    apart leaks nothing about accounts because every requested address has a
+    live code: one that is not mailed when the address cannot use it
+    (see ``accounts.services._code_mail``)."""
+
+    reason: str
+    tries_left: int = 0
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def code_verify(*, purpose: str, subject: str, code: str) -> CheckedCode | CodeFailure:
+    """Spend one try on ``code``: the matched code, or why not (a falsy :class:`CodeFailure`)."""
     key = _base_key(purpose, subject)
     current = cache.get(key)
     if not isinstance(current, dict) or float(current.get("exp", 0)) <= time.time():
-        return None
+        return CodeFailure("expired")
     nonce = str(current.get("n", ""))
     stored = cache.get(f"{key}:{nonce}")
     if not stored:
-        return None
+        # Used, or killed by its last wrong try.
+        return CodeFailure("exhausted" if cache.get(f"{key}:{nonce}:x") else "expired")
     tries = code_max_tries()
     ticket = next((i for i in range(tries) if cache.delete(f"{key}:{nonce}:t{i}")), None)
     if ticket is None:
         # Out of tries: the code is dead even if this guess is right.
         cache.delete(f"{key}:{nonce}")
-        return None
+        return CodeFailure("exhausted")
     if not equals(hash_code(str(code), context=_context(purpose, subject, nonce)), stored):
         if ticket == tries - 1:
             cache.delete(f"{key}:{nonce}")
-        return None
+            cache.set(f"{key}:{nonce}:x", 1, max(1, int(float(current["exp"]) - time.time())))
+            return CodeFailure("exhausted")
+        return CodeFailure("wrong", tries_left=tries - ticket - 1)
     return CheckedCode(purpose=purpose, subject=subject, nonce=nonce)
+
+
+def code_check(*, purpose: str, subject: str, code: str) -> CheckedCode | None:
+    """Spend one try on ``code``. Returns the matched code, or None if it is
+    wrong, expired, used, out of tries or never existed (:func:`code_verify` says which)."""
+    result = code_verify(purpose=purpose, subject=subject, code=code)
+    return result or None
 
 
 def code_consume(checked: CheckedCode) -> bool:

@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from core.i18n import supported_locales
 
+from .avatars import AVATAR_SIZES, avatar_urls
 from .models import (
     BIO_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -27,8 +28,17 @@ from .models import (
     Profile,
     User,
 )
+from .services import USERNAME_MIN_LENGTH, USERNAME_RE
 
 CODE_RE = r"^\d{6}$"
+AVATAR_URLS_SCHEMA = {
+    "type": "object",
+    "description": "The avatar for a srcset: "
+    + ", ".join(f"`{name}` {side}x{side}" for name, side in AVATAR_SIZES.items())
+    + " (a PNG placeholder at each size without an upload; an uploaded avatar is one file, at every size).",
+    "properties": {name: {"type": "string", "format": "uri"} for name in AVATAR_SIZES},
+    "required": list(AVATAR_SIZES),
+}
 
 
 def avatar_url(profile: Profile | None) -> str | None:
@@ -70,6 +80,18 @@ class LocaleField(StrictCharField):
     """A language code; which ones are supported is decided by ``core.i18n.clean_locale``."""
 
 
+# The shortest new password (the MinimumLengthValidator of AUTH_PASSWORD_VALIDATORS), for the schema.
+PASSWORD_MIN_LENGTH = next(
+    (
+        v.get("OPTIONS", {}).get("min_length", 8)
+        for v in settings.AUTH_PASSWORD_VALIDATORS
+        if v["NAME"].endswith("MinimumLengthValidator")
+    ),
+    1,
+)
+NEW_PASSWORD = {"minLength": PASSWORD_MIN_LENGTH}
+
+
 def password_field(**kwargs) -> StrictCharField:
     return StrictCharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}, **kwargs
@@ -93,6 +115,11 @@ class EmailValidateIn(serializers.Serializer):
 
 
 class SignUpIn(serializers.Serializer):
+    schema_fields = {
+        "password": NEW_PASSWORD,
+        "username": {"minLength": USERNAME_MIN_LENGTH, "pattern": USERNAME_RE.pattern},
+    }
+
     email = StrictEmailField()
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
     password = password_field()
@@ -113,12 +140,16 @@ class PasswordRestoreIn(serializers.Serializer):
 
 
 class PasswordRestoreConfirmIn(serializers.Serializer):
+    schema_fields = {"new_password": NEW_PASSWORD}
+
     email = StrictEmailField()
     code = code_field()
     new_password = password_field()
 
 
 class PasswordChangeIn(serializers.Serializer):
+    schema_fields = {"new_password": NEW_PASSWORD}
+
     current_password = password_field()
     new_password = password_field()
 
@@ -130,6 +161,8 @@ class EmailChangeIn(serializers.Serializer):
 
 
 class ProfileUpdateIn(serializers.Serializer):
+    schema_fields = {"username": {"minLength": USERNAME_MIN_LENGTH, "pattern": USERNAME_RE.pattern}}
+
     username = StrictCharField(max_length=USERNAME_MAX_LENGTH, required=False)
     bio = StrictCharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False)
     links = serializers.ListField(
@@ -150,19 +183,25 @@ class AvatarIn(serializers.Serializer):
 # subclass would otherwise inherit its parent's.
 @extend_schema_serializer(component_name="PublicUser")
 class PublicUserOut(serializers.ModelSerializer):
-    """The embedded public user: ``{"id", "username", "avatar"}`` (avatar URL or null)."""
+    """The embedded public user: ``{"id", "username", "avatar", "avatar_urls"}``
+    (the uploaded avatar's URL or null; PNG URLs a phone can always draw)."""
 
     username = serializers.CharField(source="profile.username", read_only=True)
     avatar = serializers.SerializerMethodField()
+    avatar_urls = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "avatar"]
+        fields = ["id", "username", "avatar", "avatar_urls"]
         read_only_fields = fields
 
-    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True, "description": "The uploaded avatar."})
     def get_avatar(self, user: User) -> str | None:
         return avatar_url(user.profile)
+
+    @extend_schema_field(AVATAR_URLS_SCHEMA)
+    def get_avatar_urls(self, user: User) -> dict[str, str]:
+        return avatar_urls(user.profile)
 
 
 @extend_schema_serializer(component_name="PublicProfile")
@@ -173,7 +212,7 @@ class PublicProfileOut(PublicUserOut):
     links = serializers.ListField(source="profile.links", child=serializers.CharField(), read_only=True)
 
     class Meta(PublicUserOut.Meta):
-        fields = ["id", "username", "avatar", "bio", "links", "joined_at"]
+        fields = ["id", "username", "avatar", "avatar_urls", "bio", "links", "joined_at"]
         read_only_fields = fields
 
 
@@ -182,7 +221,19 @@ class MeOut(PublicProfileOut):
     """``GET /user/@me``: the owner's own view, with e-mail, PIN and locale."""
 
     class Meta(PublicProfileOut.Meta):
-        fields = ["id", "uuid", "email", "pin", "locale", "username", "avatar", "bio", "links", "joined_at"]
+        fields = [
+            "id",
+            "uuid",
+            "email",
+            "pin",
+            "locale",
+            "username",
+            "avatar",
+            "avatar_urls",
+            "bio",
+            "links",
+            "joined_at",
+        ]
         read_only_fields = fields
 
 
@@ -208,16 +259,13 @@ class DetailOut(serializers.Serializer):
 
 
 class MfaRequiredOut(serializers.Serializer):
-    """The token endpoint's 401: ``mfa_required`` with a ticket, or ``invalid_credentials`` without."""
+    """The token endpoint's 401 ``mfa_required``: the password was right, now the
+    second factor (any other 401 is an ``Error``)."""
 
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="`mfa_required` (with `ticket`) or `invalid_credentials`.")
-    ticket = serializers.CharField(
-        required=False, help_text="With `mfa_required`: single use, for `POST /api/v1/auth/token/mfa`."
-    )
-    ticket_expires_at = serializers.IntegerField(
-        required=False, help_text="With `mfa_required`: UNIX seconds, 5 minutes after the password step."
-    )
+    code = serializers.CharField(help_text="`mfa_required`.")
+    ticket = serializers.CharField(help_text="Single use, for `POST /api/v1/auth/token/mfa`.")
+    ticket_expires_at = serializers.IntegerField(help_text="UNIX seconds, 5 minutes after the password step.")
 
 
 class TokenMfaIn(serializers.Serializer):

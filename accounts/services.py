@@ -82,7 +82,24 @@ class TokenPair(TypedDict):
 # --- Small shared checks --------------------------------------------------------------------------
 
 
-def _code_invalid() -> Invalid:
+def _code_invalid(failure: codes.CodeFailure | None = None) -> Invalid:
+    """400 ``code_invalid`` (wrong; ``tries_left`` says how many more),
+    ``code_expired`` (or used, or never sent) or ``code_attempts_exceeded``."""
+    if failure is not None and failure.reason == "wrong":
+        message = ngettext(
+            "The code is wrong. You can try %(n)d more time.",
+            "The code is wrong. You can try %(n)d more times.",
+            failure.tries_left,
+        ) % {"n": failure.tries_left}
+        return Invalid(
+            message, code="code_invalid", errors={"code": [message]}, extra={"tries_left": failure.tries_left}
+        )
+    if failure is not None and failure.reason == "exhausted":
+        message = _("Too many wrong tries: this code no longer works. Ask for a new one.")
+        return Invalid(message, code="code_attempts_exceeded", errors={"code": [message]})
+    if failure is not None:
+        message = _("This code has expired or was already used. Ask for a new one.")
+        return Invalid(message, code="code_expired", errors={"code": [message]})
     message = _("The code is wrong or no longer valid. Check it, or ask for a new one.")
     return Invalid(message, code="code_invalid", errors={"code": [message]})
 
@@ -168,8 +185,11 @@ def _code_mail(
     """Issue a code (when ``with_code``) and queue its e-mail; if the queue
     refuses the mail, the code is forgotten and the person told to retry."""
     context = {**context, "minutes": codes.code_ttl() // 60}
+    # Without a mailed code a live one is issued all the same, so that a guess
+    # answers "wrong, n tries left" whether or not the address has an account.
+    code = codes.code_issue(purpose=purpose, subject=subject)
     if with_code:
-        context["code"] = codes.code_issue(purpose=purpose, subject=subject)
+        context["code"] = code
     try:
         send_required(template=template, to=email, context=context, locale=locale)
     except Unavailable:
@@ -225,6 +245,7 @@ def password_restore_send(*, email: str) -> None:
     account, nothing at all for an unknown address."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
+        codes.code_issue(purpose="restore", subject=email)  # a guess answers as for an account
         return
     _code_mail(
         purpose="restore",
@@ -287,9 +308,9 @@ def user_sign_up(*, email: str, username: str, password: str, code: str, locale:
         raise first
     username = username.strip()
     with transaction.atomic():
-        checked = codes.code_check(purpose="signup", subject=email, code=code)
-        if checked is None:
-            raise _code_invalid()
+        checked = codes.code_verify(purpose="signup", subject=email, code=code)
+        if not checked:
+            raise _code_invalid(checked)
         if User.objects.filter(email=email).exists():
             raise _email_taken()
         try:
@@ -557,10 +578,10 @@ def password_restore_confirm(*, email: str, code: str, new_password: str) -> Use
     """
     email = normalize_email(email)
     with transaction.atomic():
-        checked = codes.code_check(purpose="restore", subject=email, code=code)
+        checked = codes.code_verify(purpose="restore", subject=email, code=code)
         user = User.objects.select_for_update().filter(email=email, is_active=True).first()
-        if checked is None or user is None:
-            raise _code_invalid()
+        if not checked or user is None:
+            raise _code_invalid(None if checked else checked)
         password_set(user=user, password=new_password, field="new_password")
         if not codes.code_consume(checked):
             raise _code_invalid()  # rolls the new password back, and its notice
@@ -595,9 +616,9 @@ def user_email_change(*, user: User, email: str, password: str, code: str) -> Us
     email = normalize_email(email)
     _password_verify(user=user, password=password, field="password")
     with transaction.atomic():
-        checked = codes.code_check(purpose="change", subject=f"{user.pk}:{email}", code=code)
-        if checked is None:
-            raise _code_invalid()
+        checked = codes.code_verify(purpose="change", subject=f"{user.pk}:{email}", code=code)
+        if not checked:
+            raise _code_invalid(checked)
         if User.objects.filter(email=email).exclude(pk=user.pk).exists():
             raise _email_taken()
         old_email = user.email
@@ -769,8 +790,10 @@ def account_delete_verify(*, user: User, password: str | None = None, code: str 
             raise Invalid(message, code="password_required", errors={"password": [message]})
         _password_verify(user=user, password=password, field="password")
         return
-    checked = codes.code_check(purpose="delete", subject=user.email, code=str(code or ""))
-    if checked is None or not codes.code_consume(checked):
+    checked = codes.code_verify(purpose="delete", subject=user.email, code=str(code or ""))
+    if not checked:
+        raise _code_invalid(checked)
+    if not codes.code_consume(checked):
         raise _code_invalid()
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mfa_views, views
+from . import avatars, mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/email/", views.email_change, name="email_change"),
     path("settings/email/confirm/", views.email_change_confirm, name="email_change_confirm"),
     path("settings/theme/", views.theme, name="theme"),
+    path("avatars/<str:size>.png", avatars.avatar_placeholder, name="avatar_placeholder"),
 ]
 
 # The second factor (accounts.mfa_views).

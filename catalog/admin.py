@@ -128,12 +128,17 @@ class TitleAdmin(admin.ModelAdmin):
         obj.pk = title.pk
         obj.refresh_from_db()
 
+    # Through imports.services.title_remove: the tombstones of the title's walks and reviews too.
     def delete_model(self, request, obj):
-        services.title_delete(actor=request.user, title=obj)
+        from imports.services import title_remove
+
+        title_remove(actor=request.user, title=obj)
 
     def delete_queryset(self, request, queryset):
+        from imports.services import title_remove
+
         for title in queryset:
-            services.title_delete(actor=request.user, title=title)
+            title_remove(actor=request.user, title=title)
 
     def save_formset(self, request, form, formset, change):
         """External ids through the services: the same checks (an id held by

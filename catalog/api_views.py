@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import parse
+from core.api import parse, query_choice
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
 from reviews.selectors import title_rating_histogram
@@ -16,7 +17,7 @@ from . import cache, selectors, services
 from .cache import title_list_scope
 from .models import TitleType
 from .permissions import catalog_permission_check
-from .serializers import CoverIn, TitleIn, TitleOut
+from .serializers import CoverIn, TitleIn, TitleOut, TitlePatchIn
 from .title_page import title_with_mine
 
 
@@ -42,6 +43,10 @@ TITLE_DETAIL = inline_serializer(
 
 
 class TitleListCreate(APIView):
+    error_codes = {
+        "get": {400: ["type_required", "invalid_type", "search_too_long", "invalid_search", "invalid_ordering"]},
+        "post": {400: ["invalid", "required"], 403: ["permission_denied"], 409: ["duplicate_title"]},
+    }
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -62,7 +67,7 @@ class TitleListCreate(APIView):
     def get(self, request):
         params = request.query_params
         queryset = selectors.title_list(
-            type=params.get("type"), search=params.get("search"), ordering=params.get("ordering")
+            type=params.get("type"), search=params.get("search"), ordering=query_choice(request, "ordering")
         ).prefetch_related("external_ids")
         self._type, self._search = params.get("type"), params.get("search")
         # The same for every caller (see TITLE_LIST_CACHE_SECONDS).
@@ -83,27 +88,44 @@ class TitleListCreate(APIView):
 
 
 class TitleDetail(APIView):
+    error_codes = {
+        404: ["title_not_found"],
+        "patch": {400: ["invalid", "required"], 403: ["permission_denied"]},
+        "delete": {403: ["permission_denied"]},
+    }
+
     @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
     def get(self, request, pk: int):
         title, walk, review = title_with_mine(pk=pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 
-    @extend_schema(summary="Change a title (curators)", request=TitleIn(partial=True), responses=TITLE_DETAIL)
+    @extend_schema(summary="Change a title (curators)", request=TitlePatchIn(partial=True), responses=TITLE_DETAIL)
     def patch(self, request, pk: int):
         catalog_permission_check(user=request.user, action="change")
-        incoming = parse(TitleIn, request.data, partial=True)
+        incoming = parse(TitlePatchIn, request.data, partial=True)
         title = services.title_update(actor=request.user, title=selectors.title_get(pk=pk), **incoming)
         _, walk, review = title_with_mine(pk=title.pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 
     @extend_schema(summary="Delete a title (curators)", responses={204: None})
     def delete(self, request, pk: int):
+        from imports.services import title_remove  # with the tombstones of its walks and reviews
+
         catalog_permission_check(user=request.user, action="delete")
-        services.title_delete(actor=request.user, title=selectors.title_get(pk=pk))
+        title_remove(actor=request.user, title=selectors.title_get(pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TitleCover(APIView):
+    parser_classes = [MultiPartParser]
+    error_codes = {
+        400: ["required", "invalid_image", "image_too_large"],
+        403: ["permission_denied"],
+        404: ["title_not_found"],
+        413: ["file_too_large"],
+        429: [],
+    }
+
     @extend_schema(
         summary="Upload a cover (curators): JPEG, PNG or WebP up to 5 MB",
         request={"multipart/form-data": CoverIn},

@@ -45,6 +45,56 @@ def placeholder_url(*, type: str, name: str) -> str:
     return f"{path}?n={quote_plus(name[:NAME_LIMIT])}&l={quote_plus(get_language() or 'en')}&v={PLACEHOLDER_VERSION}"
 
 
+# --- Raster placeholders for the API (core.placeholders) -----------------------------------
+
+# Width x height of each size a client may ask for (2:3, srcset-friendly: 1x, 2x, 4x).
+COVER_SIZES = {"small": (200, 300), "medium": (400, 600), "large": (800, 1200)}
+
+
+@cache
+def _png_path(type: str, size: str, script_prefix: str) -> str:
+    return reverse("catalog:cover_placeholder_png", kwargs={"type": type, "size": size})
+
+
+def placeholder_png_url(*, type: str, name: str, size: str = "medium") -> str:
+    """The PNG placeholder's URL, signed (core.placeholders): what it draws is in it."""
+    from core.placeholders import VERSION, signature
+
+    name = name[:NAME_LIMIT]
+    lang = get_language() or "en"
+    path = _png_path(type, size, get_script_prefix())
+    sig = signature("cover", type, size, name, lang)
+    return f"{path}?n={quote_plus(name)}&l={quote_plus(lang)}&v={VERSION}&s={sig}"
+
+
+def cover_png_urls(title) -> dict[str, str]:
+    """``{"small", "medium", "large"}``: the uploaded cover (one file, at every
+    size) or the PNG placeholder at each size."""
+    if title.cover:
+        url = title.cover.url
+        return dict.fromkeys(COVER_SIZES, url)
+    return {size: placeholder_png_url(type=title.type, name=title.name, size=size) for size in COVER_SIZES}
+
+
+def placeholder_png(*, type: str, name: str, type_label: str, size: str) -> bytes:
+    from core.placeholders import draw
+
+    name = " ".join(name.split())[:NAME_LIMIT] or "?"
+    width, height = COVER_SIZES[size]
+    light, dark = PALETTE.get(type, NEUTRAL)
+    lines = tuple(_wrap(name))
+    return draw(
+        width=width,
+        height=height,
+        light=light,
+        dark=dark,
+        big=initials(name),
+        label=type_label,
+        lines=lines,
+        seed=name.encode(),
+    )
+
+
 def cover_url(title) -> str:
     """The uploaded cover's URL, or the generated placeholder's."""
     if title.cover:

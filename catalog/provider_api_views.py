@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import parse, query_choice
 from core.ratelimit import client_ip
+from core.schema import VISIBLE_TEXT
 
 from . import provider_services
 from .api_views import TITLE_DETAIL, _title_payload
 from .models import Provider, TitleType
+from .provider_services import EXTERNAL_ID_MAX
 from .providers import providers_all, providers_for
-from .selectors import clean_search, clean_type, title_with_external_ids
+from .selectors import SEARCH_MAX_LENGTH, clean_search, clean_type, title_with_external_ids
 
-ERROR = '`{"detail", "code"}`'
+EXTERNAL_ID_PATTERN = r"^(?:[A-Za-z0-9/_-]|\.(?!\.))+$"
 PROVIDERS = inline_serializer(
     "MetadataProvider",
     {
@@ -52,7 +55,11 @@ SEARCH = inline_serializer(
 
 class FromProviderIn(serializers.Serializer):
     provider = serializers.ChoiceField(choices=[Provider.TMDB, Provider.IGDB, Provider.ANILIST])
-    external_id = serializers.CharField(max_length=64)
+    # What provider_services.clean_external_id accepts, stated for clients: ASCII
+    # letters, digits and / - _ . without "..".
+    external_id = serializers.RegexField(
+        EXTERNAL_ID_PATTERN, max_length=EXTERNAL_ID_MAX, trim_whitespace=False, help_text='e.g. "movie/603"'
+    )
 
 
 def _describe(provider) -> dict:
@@ -69,35 +76,47 @@ def _language(request) -> str:
 
 
 class ProviderList(APIView):
+    error_codes = {400: ["invalid_type"]}
+
     @extend_schema(
         summary="The metadata providers configured here (a provider without credentials is absent)",
         parameters=[OpenApiParameter("type", str, enum=TitleType.values, description="Only those of this type")],
-        responses={200: PROVIDERS, 400: OpenApiResponse(description=ERROR + ": invalid_type")},
+        responses={200: PROVIDERS},
     )
     def get(self, request):
-        type_ = clean_type(request.query_params.get("type"), required=False)
+        type_ = clean_type(query_choice(request, "type"), required=False)
         found = providers_for(type_) if type_ else providers_all()
         return Response([_describe(p) for p in found])
 
 
 class ProviderSearch(APIView):
+    error_codes = {
+        400: [
+            "type_required",
+            "invalid_type",
+            "search_required",
+            "search_too_long",
+            "invalid_search",
+            "invalid_provider",
+        ],
+        404: ["provider_not_configured"],
+        429: [],
+        503: ["provider_unavailable", "provider_timeout", "provider_rate_limited", "provider_bad_response"],
+    }
+
     @extend_schema(
         summary="Search the provider of a type (answers are cached for an hour)",
         parameters=[
             OpenApiParameter("type", str, required=True, enum=TitleType.values),
-            OpenApiParameter("q", str, required=True, description="Words of the name"),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": VISIBLE_TEXT},
+                required=True,
+                description="Words of the name",
+            ),
             OpenApiParameter("provider", str, enum=[Provider.TMDB, Provider.IGDB, Provider.ANILIST]),
         ],
-        responses={
-            200: SEARCH,
-            400: OpenApiResponse(description=ERROR + ": type_required, invalid_type, search_required, search_too_long"),
-            404: OpenApiResponse(description=ERROR + ": provider_not_configured (no provider serves the type)"),
-            429: OpenApiResponse(description=ERROR + ": rate_limited, see `Retry-After`"),
-            503: OpenApiResponse(
-                description=ERROR
-                + ": provider_unavailable, provider_timeout, provider_rate_limited, provider_bad_response"
-            ),
-        },
+        responses={200: SEARCH},
     )
     def get(self, request):
         params = request.query_params
@@ -105,32 +124,32 @@ class ProviderSearch(APIView):
         query = clean_search(params.get("q"))
         ident = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
         data = provider_services.provider_results(
-            type=type_, query=query, ident=ident, language=_language(request), provider=params.get("provider")
+            type=type_,
+            query=query,
+            ident=ident,
+            language=_language(request),
+            provider=query_choice(request, "provider"),
         )
         return Response(data)
 
 
 class TitleFromProvider(APIView):
+    error_codes = {
+        400: ["invalid_provider", "invalid_external_id", "provider_title_incomplete"],
+        404: ["provider_not_configured", "provider_title_not_found"],
+        429: [],
+        503: ["provider_unavailable", "provider_timeout", "provider_rate_limited", "provider_bad_response"],
+    }
+
     @extend_schema(
         summary="Add a title from a provider (any signed-in person), or get the one Walks has",
         request=FromProviderIn,
-        responses={
-            201: TITLE_DETAIL,
-            200: TITLE_DETAIL,
-            400: OpenApiResponse(
-                description=ERROR + ": invalid_provider, invalid_external_id, provider_title_incomplete"
-            ),
-            401: OpenApiResponse(description=ERROR),
-            404: OpenApiResponse(description=ERROR + ": provider_not_configured, provider_title_not_found"),
-            429: OpenApiResponse(description=ERROR + ": rate_limited, see `Retry-After`"),
-            503: OpenApiResponse(description=ERROR + ": provider_unavailable, provider_timeout, provider_rate_limited"),
-        },
+        responses={201: TITLE_DETAIL, 200: TITLE_DETAIL},
     )
     def post(self, request):
-        incoming = FromProviderIn(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        incoming = parse(FromProviderIn, request.data)
         title, created = provider_services.title_add_from_provider(
-            actor=request.user, language=_language(request), **incoming.validated_data
+            actor=request.user, language=_language(request), **incoming
         )
         title_with_external_ids(title)
         return Response(

@@ -13,4 +13,5 @@ urlpatterns = [
     path("titles/from-provider/", provider_views.title_add_from_provider, name="title_add_from_provider"),
     path("titles/<id:pk>/provider/", provider_views.title_provider, name="title_provider"),
     path("covers/<str:type>.svg", views.cover_placeholder, name="cover_placeholder"),
+    path("covers/<str:type>/<str:size>.png", views.cover_placeholder_png, name="cover_placeholder_png"),
 ]

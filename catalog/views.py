@@ -262,8 +262,10 @@ def title_cover(request, pk: int):
 def title_delete(request, pk: int):
     title = _curator_title(request, pk, "delete")
     if request.method == "POST":
+        from imports.services import title_remove  # with the tombstones of its walks and reviews
+
         type_ = title.type
-        services.title_delete(actor=request.user, title=title)
+        title_remove(actor=request.user, title=title)
         messages.success(request, _("“%(name)s” was deleted.") % {"name": title.name})
         return redirect(f"{_titles_url()}?type={type_}")
     return render(request, "catalog/title_delete.html", {"title": title})
@@ -273,6 +275,27 @@ def _titles_url() -> str:
     from django.urls import reverse
 
     return reverse("catalog:titles")
+
+
+@require_GET
+def cover_placeholder_png(request, type: str, size: str):
+    """The API's placeholder: a PNG (phones do not draw SVG), signed, cached (core.placeholders)."""
+    from core.placeholders import png_response, signed
+
+    from .covers import COVER_SIZES, NAME_LIMIT, placeholder_png
+
+    name, lang = request.GET.get("n", "")[:NAME_LIMIT], request.GET.get("l", "")
+    if type not in TitleType.values or size not in COVER_SIZES or not is_supported_locale(lang):
+        raise Http404
+    if not signed(request.GET.get("s"), "cover", type, size, name, lang):
+        raise Http404
+
+    def render() -> bytes:
+        with translation_override(lang):
+            label = str(TitleType(type).label)
+        return placeholder_png(type=type, name=name, type_label=label, size=size)
+
+    return png_response(request, parts=("cover", type, size, name, lang), render=render)
 
 
 @require_GET

@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ApiRequestMiddleware",
+    "core.conditional.ApiContractMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -401,6 +402,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "linking.tasks.expire_link_offers",
         "schedule": crontab(minute=41),
     },
+    # Tombstones of the sync read (core.sync) older than 30 days.
+    "purge-walk-deletions": {
+        "task": "walks.tasks.purge_walk_deletions",
+        "schedule": crontab(hour=4, minute=29),
+    },
+    "purge-review-deletions": {
+        "task": "reviews.tasks.purge_review_deletions",
+        "schedule": crontab(hour=4, minute=31),
+    },
 }
 
 # --- DRF, JWT, OpenAPI ---------------------------------------------------------------
@@ -410,18 +420,16 @@ REST_FRAMEWORK = {
         "accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only; the upload views (avatar, cover) take multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -443,16 +451,38 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Three choice sets share the field names "state" and "type": name them
-    # (and `check --deploy`, which generates the schema, stays silent).
-    "ENUM_NAME_OVERRIDES": {
-        "WalkStateEnum": "walks.models.WalkState",
-        "StaffStateEnum": "staff.models.StaffState",
-        "TitleTypeEnum": "catalog.models.TitleType",
-        # Every provider a title's id may come from, and the three a title can be fetched from.
-        "ProviderEnum": "catalog.models.Provider",
-        "FetchProviderEnum": ["tmdb", "igdb", "anilist"],
+    # 3.1: nullable objects are {"oneOf": [{$ref}, {"type": "null"}]}, which strict validators accept.
+    "OAS_VERSION": "3.1.0",
+    "SERVERS": [{"url": SITE_URL}],
+    "PATH_CONVERTER_OVERRIDES": {  # core.converters
+        "id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+        "yyyy": {"type": "integer", "minimum": 1000, "maximum": 9999},
     },
+    "ENUM_NAME_OVERRIDES": {
+        "TitleType": "catalog.models.TitleType",
+        "WalkState": "walks.models.WalkState",
+        "StaffState": "staff.models.StaffState",
+        "Locale": "config.settings.LANGUAGES",
+        # Every provider a title's id may come from, and the three a title can be fetched from.
+        "Provider": "catalog.models.Provider",
+        "FetchProvider": ["tmdb", "igdb", "anilist"],
+        # The features' enums, named for a generated client (drf-spectacular's "StatusEnum" would
+        # take a hash suffix as soon as a second "status" appears).
+        "ImportSource": ["letterboxd", "imdb", "mal", "hltb", "walks"],
+        "ImportMode": ["new", "overwrite"],
+        "ImportHeld": ["in_progress", "skip"],
+        "ImportStatus": ["preview", "queued", "running", "done", "failed"],
+        "FollowStatus": ["pending", "approved"],
+        "FollowRequestAction": ["approve", "decline"],
+        "FeedEntryKind": ["walk", "review"],
+        "CodePurpose": ["signup", "change"],
+        "ExportFormat": ["json", "zip", "letterboxd"],
+        "CreatorType": ["user", "service_token"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.postprocess",
+    ],
 }
 
 # --- Logging: critical errors mail the admins, throttled ---------------------------------

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
         from django.urls import register_converter
 
         from . import checks, schema  # noqa: F401 - register the system checks and the OpenAPI auth extensions
-        from .converters import IdConverter
+        from .converters import IdConverter, YearConverter
 
         register_converter(IdConverter, "id")
+        register_converter(YearConverter, "yyyy")

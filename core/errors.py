@@ -32,8 +32,10 @@ class ServiceError(Exception):
         status: int | None = None,
         errors: dict[str, list[str]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.detail = detail if detail is not None else self.default_detail
+        self.extra = extra or {}
         if code is not None:
             self.code = code
         if status is not None:
@@ -46,6 +48,7 @@ class ServiceError(Exception):
         payload: dict[str, Any] = {"detail": str(self.detail), "code": self.code}
         if self.errors:
             payload["errors"] = {k: [str(m) for m in v] for k, v in self.errors.items()}
+        payload.update(self.extra)  # e.g. ``tries_left`` (declared in the Error component)
         return payload
 
 

@@ -88,14 +88,29 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """``page_size`` a whole number from 1 (more than 100 gives 100, as the
+        schema says); anything else (0, -1, false) is a 400 ``invalid_page_size``,
+        never a silent fallback to the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            message = _("The page size must be a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise Invalid(message, code="invalid_page_size", errors={self.page_size_query_param: [message]})
+        return min(int(raw), self.max_page_size)
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
         count = getattr(view, "count_hint", None)
         paginator = Paginator(queryset, page_size, count=(lambda: count(queryset)) if count else None)
-        number = request.query_params.get(self.page_query_param) or 1
+        number = request.query_params.get(self.page_query_param, "1")
         if number == "last":
             number = paginator.num_pages
+        elif not (number.isascii() and number.isdigit()) or int(number) < 1:
+            # Django's paginator would read "0" as a page past the start (404) and "" as 1.
+            raise Invalid(_("The page must be a positive whole number."), code="invalid_page")
         try:
             self.page = paginator.page(number)
         except PageNotAnInteger:

@@ -14,12 +14,15 @@ window); the places they limit call :func:`check`, :func:`guard` and
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import ipaddress
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -80,6 +83,41 @@ def clock() -> float:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """A limit counted during one request, for its ``RateLimit`` headers."""
+
+    name: str
+    limit: int
+    window: int
+    remaining: int
+    reset: int
+
+
+_counted: contextvars.ContextVar[dict[str, Counted] | None] = contextvars.ContextVar("ratelimit_counted", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Counted]]:
+    """Collect the limits counted inside (core.conditional writes them as headers)."""
+    seen: dict[str, Counted] = {}
+    token = _counted.set(seen)
+    out: list[Counted] = []
+    try:
+        yield out
+    finally:
+        _counted.reset(token)
+        out.extend(seen.values())
+
+
+def _record(limit: Limit, ident: str, count: int) -> None:
+    seen = _counted.get()
+    if seen is not None:
+        seen[limit.scope] = Counted(
+            limit.scope, limit.limit, limit.window, max(0, limit.limit - count), limit.retry_after(ident)
+        )
+
+
+@dataclass(frozen=True)
 class Limit:
     """At most ``limit`` events per ``window`` seconds for one identity in ``scope``."""
 
@@ -118,11 +156,16 @@ class Limit:
             local = _local.incr(key, self.window + 1)
             if local == 1:
                 logger.warning("rate limit %s counted in this process only: cache unavailable", self.scope)
+            _record(self, ident, local)
             return local
-        return int(value) + _local.get(key)
+        total = int(value) + _local.get(key)
+        _record(self, ident, total)
+        return total
 
     def is_exceeded(self, ident: str) -> bool:
-        return self.count(ident) >= self.limit
+        count = self.count(ident)
+        _record(self, ident, count)
+        return count >= self.limit
 
     def reset(self, ident: str) -> None:
         key, _ = self._key(ident)

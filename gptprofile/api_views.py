@@ -26,6 +26,7 @@ class ProfileEditInitView(APIView):
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [HasServiceScope("gpt")]
+    error_codes = {400: ["identifier_required"], 403: ["insufficient_scope"], 503: ["email_unavailable"]}
 
     def permission_denied(self, request, message=None, code=None):
         if request.authenticators and not request.successful_authenticator:
@@ -84,6 +85,7 @@ class _TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    error_codes = {400: ["nothing_to_change", "password_invalid", "locale_invalid"], 429: []}
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

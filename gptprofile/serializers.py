@@ -7,10 +7,19 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import EMAIL_MAX_LENGTH, PIN_MAX, PIN_MIN
+from accounts.serializers import StrictCharField
 from core.api import StrictIntegerField
 
 
 class InitIn(serializers.Serializer):
+    # One of the two is needed (400 ``identifier_required`` otherwise).
+    schema_extra = {
+        "anyOf": [
+            {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}}},
+            {"required": ["pin"], "properties": {"pin": {"type": "integer"}}},
+        ]
+    }
+
     email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=EMAIL_MAX_LENGTH)
     pin = StrictIntegerField(
         json_only=True,
@@ -36,13 +45,14 @@ class InitOut(serializers.Serializer):
 class TokenIn(serializers.Serializer):
     # Any length is accepted here so that the service answers 410 token_invalid
     # for every token that is not ours, long or empty.
-    token = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    # Strings only: a number is a 400, as the schema says, not a 410.
+    token = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
 
 
 class SaveIn(TokenIn):
-    locale = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    passphrase = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-    passphrase_confirm = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    locale = StrictCharField(required=False, allow_blank=True, allow_null=True)
+    passphrase = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    passphrase_confirm = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
 
 
 class LocaleOut(serializers.Serializer):

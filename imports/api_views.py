@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +14,22 @@ from .serializers import ImportConfirmIn, ImportIn, ImportOut
 
 
 class ImportCreate(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
+    error_codes = {
+        400: [
+            "invalid_source",
+            "invalid_mode",
+            "invalid_held",
+            "file_required",
+            "file_empty",
+            "file_no_rows",
+            "too_many_rows",
+        ],
+        409: ["import_running"],
+        413: ["file_too_large"],
+        415: ["unsupported_file"],
+        429: [],
+    }
 
     @extend_schema(
         summary="Import a history file: 202 with the job (dry_run: only the preview)",
@@ -26,7 +41,7 @@ class ImportCreate(APIView):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         job = services.import_upload(
-            user=request.user, source=data["source"], upload=data["file"], mode=data["mode"], held=data["held"]
+            user=request.user, source=data["source"], upload=data.get("file"), mode=data["mode"], held=data["held"]
         )
         if not data["dry_run"]:
             services.import_confirm(user=request.user, job_id=job.pk)
@@ -35,6 +50,8 @@ class ImportCreate(APIView):
 
 
 class ImportDetail(APIView):
+    error_codes = {404: ["import_not_found"]}
+
     @extend_schema(summary="An import of yours: status, progress and counts", responses=ImportOut)
     def get(self, request, pk: int):
         job = selectors.user_job(user=request.user, job_id=pk)
@@ -42,6 +59,8 @@ class ImportDetail(APIView):
 
 
 class ImportConfirm(APIView):
+    error_codes = {404: ["import_not_found"], 409: ["import_started", "import_running"]}
+
     @extend_schema(
         summary="Start a previewed (dry-run) import",
         request=ImportConfirmIn,
@@ -56,6 +75,8 @@ class ImportConfirm(APIView):
 
 
 class ImportReport(APIView):
+    error_codes = {404: ["import_not_found"]}
+
     @extend_schema(
         summary="The per-row report of an import (CSV)",
         responses={
@@ -105,6 +126,7 @@ class _FormatIsOurs(DefaultContentNegotiation):
 
 class Export(APIView):
     content_negotiation_class = _FormatIsOurs
+    error_codes = {400: ["invalid_format"], 429: []}
 
     @extend_schema(
         summary="Everything you have, as JSON, a ZIP of CSVs, or a Letterboxd-importable CSV of your films",
@@ -120,7 +142,8 @@ class Export(APIView):
         },
     )
     def get(self, request):
-        return export_response(user=request.user, fmt=request.query_params.get("format") or "json")
+        # Absent is JSON; anything else (an empty value too) must be a format.
+        return export_response(user=request.user, fmt=request.query_params.get("format", "json"))
 
 
 class AccountDeleteIn(serializers.Serializer):
@@ -129,6 +152,12 @@ class AccountDeleteIn(serializers.Serializer):
 
 
 class AccountDelete(APIView):
+    delete_reads_body = True  # core.schema: the body is declared although the method is DELETE
+    error_codes = {
+        400: ["password_required", "password_incorrect", "code_invalid", "code_expired", "code_attempts_exceeded"],
+        429: [],
+    }
+
     @extend_schema(
         summary="Delete your account and all your data, confirmed by your password (or the e-mailed code)",
         request=AccountDeleteIn,
@@ -142,6 +171,8 @@ class AccountDelete(APIView):
 
 
 class AccountDeleteCode(APIView):
+    error_codes = {429: ["code_sent_recently"], 503: ["email_unavailable"]}
+
     @extend_schema(
         summary="E-mail a code that confirms deleting an account without a usable password",
         request=None,

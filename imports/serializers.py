@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import Held, Mode, Source
+from .models import Held, Mode, Source, Status
 
 
 class ImportIn(serializers.Serializer):
-    file = serializers.FileField(help_text="The export file: ZIP, CSV, XML (gzipped or not) or JSON")
+    # Checked by the service (``file_required``, ``file_empty``): Django's multipart
+    # parser drops a zero-byte file part, which is then simply absent.
+    file = serializers.FileField(required=False, help_text="The export file: ZIP, CSV, XML (gzipped or not) or JSON")
+    schema_required = ("file",)
     source = serializers.ChoiceField(choices=Source.values)
     mode = serializers.ChoiceField(choices=Mode.values, default=Mode.NEW)
     dry_run = serializers.BooleanField(default=False, help_text="Only plan the rows (the preview); confirm later")
@@ -26,10 +29,10 @@ class ProgressOut(serializers.Serializer):
 
 class ImportOut(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
-    source = serializers.CharField()
-    mode = serializers.CharField()
-    held = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.values)
+    source = serializers.ChoiceField(choices=Source.values)
+    mode = serializers.ChoiceField(choices=Mode.values)
+    held = serializers.ChoiceField(choices=Held.values)
     progress = ProgressOut()
     plan = serializers.DictField(help_text="The preview: match, create, skip, held, reasons")
     counts = serializers.DictField(help_text="What the run did so far")

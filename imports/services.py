@@ -29,15 +29,21 @@ from django.utils.translation import gettext as _
 from accounts.services import account_delete_verify, user_delete
 from catalog.models import Title
 from catalog.permissions import catalog_permission_check
-from catalog.services import title_absorb_catalog, titles_create_imported
+from catalog.services import title_absorb_catalog, title_delete, titles_create_imported
 from core import broker, ratelimit
 from core.errors import Conflict, Invalid, NotFound, ServiceError
 from core.ratelimit import Limit
 from linking.services import group_leave
-from reviews.services import reviews_bulk_upsert, reviews_delete_all_for_user, reviews_move_to_title
+from reviews.services import (
+    reviews_bulk_upsert,
+    reviews_delete_all_for_user,
+    reviews_forget_title,
+    reviews_move_to_title,
+)
 from walks.services import (
     walks_bulk_upsert,
     walks_delete_all_for_user,
+    walks_forget_title,
     walks_move_to_title,
     watchlist_bulk_add,
     watchlist_delete_all_for_user,
@@ -352,7 +358,18 @@ def imports_resume_stale() -> int:
     return touched
 
 
-# --- Title merges (curators) ---------------------------------------------------------------
+# --- Title merges and removals (curators) -------------------------------------------------
+
+
+@transaction.atomic
+def title_remove(*, actor, title: Title) -> None:
+    """Delete a title for good: its walks and reviews go with it, and leave
+    tombstones so that the people's apps drop them at their next sync
+    (core.sync). Every door deletes a title through here."""
+    catalog_permission_check(user=actor, action="delete")
+    walks_forget_title(title_id=title.pk)
+    reviews_forget_title(title_id=title.pk)
+    title_delete(actor=actor, title=title)
 
 
 @transaction.atomic

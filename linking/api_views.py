@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.api import parse
 from core.ratelimit import client_ip
+from core.schema import VISIBLE_TEXT
 
 from . import selectors, services
 from .serializers import (
@@ -36,6 +37,16 @@ def _private(response: Response) -> Response:
 
 
 class MyLinkedAccountsView(APIView):
+    error_codes = {
+        "post": {
+            400: ["email_required", "link_self"],
+            404: ["user_not_found"],
+            409: ["already_linked_together", "already_linked", "try_again"],
+            429: [],
+            503: ["email_unavailable"],
+        }
+    }
+
     @extend_schema(tags=TAG, responses=OverviewOut, summary="My linked accounts and open offers")
     def get(self, request: Request) -> Response:
         user = request.user
@@ -74,6 +85,8 @@ class MyLinkedAccountsView(APIView):
 
 
 class LeaveGroupView(APIView):
+    error_codes = {409: ["not_linked", "try_again"]}
+
     @extend_schema(tags=TAG, request=None, responses={204: None}, summary="Leave my group of linked accounts")
     def delete(self, request: Request) -> Response:
         services.group_leave(user=request.user)
@@ -81,6 +94,8 @@ class LeaveGroupView(APIView):
 
 
 class GroupMemberView(APIView):
+    error_codes = {404: ["not_in_group"], 409: ["not_linked", "try_again"]}
+
     @extend_schema(
         tags=TAG, request=None, responses={204: None}, summary="Take another account out of my group (unlink it)"
     )
@@ -90,6 +105,8 @@ class GroupMemberView(APIView):
 
 
 class SwitchView(APIView):
+    error_codes = {400: ["switch_self"], 403: ["not_linked_account"]}
+
     @extend_schema(
         tags=TAG,
         request=None,
@@ -103,6 +120,8 @@ class SwitchView(APIView):
 
 
 class OfferCancelView(APIView):
+    error_codes = {404: ["offer_not_found"]}
+
     @extend_schema(tags=TAG, request=None, responses={204: None}, summary="Withdraw an open offer I made")
     def delete(self, request: Request, pk: int) -> Response:
         services.link_offer_cancel(user=request.user, offer_id=pk)
@@ -110,9 +129,19 @@ class OfferCancelView(APIView):
 
 
 class LinkedAccountsView(APIView):
+    error_codes = {
+        400: ["secret_required"],
+        404: ["link_not_found"],
+        409: ["already_linked_together", "already_linked", "link_own_offer", "try_again"],
+        410: ["link_expired", "link_used", "link_withdrawn", "link_declined"],
+        429: [],  # wrong secrets are limited per person (link-secret-user)
+    }
+
     @extend_schema(
         tags=TAG,
-        parameters=[OpenApiParameter("secret", str, required=True)],
+        parameters=[
+            OpenApiParameter("secret", {"type": "string", "minLength": 1, "pattern": VISIBLE_TEXT}, required=True)
+        ],
         responses={200: OfferSeenOut},
         summary="B looks at an offer (marks it seen)",
         description="Safe to repeat. 404 `link_not_found` unless you are B; 410 when used, declined, withdrawn or expired.",
@@ -143,6 +172,14 @@ class LinkedAccountsView(APIView):
 
 
 class DeclineView(APIView):
+    error_codes = {
+        400: ["secret_required"],
+        404: ["link_not_found"],
+        409: ["link_own_offer"],
+        410: ["link_expired", "link_used", "link_withdrawn", "link_declined"],
+        429: [],
+    }
+
     @extend_schema(tags=TAG, request=SecretIn, responses={200: LinkDoneOut}, summary="B declines an offer")
     def post(self, request: Request) -> Response:
         data = parse(SecretIn, request.data)

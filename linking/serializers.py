@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import EMAIL_MAX_LENGTH, User
 from accounts.serializers import TokenPairOut
+from core.schema import VISIBLE_TEXT
 
 from .models import LinkSecret
 
@@ -22,6 +23,13 @@ class OfferCreateIn(serializers.Serializer):
 
 class SecretIn(serializers.Serializer):
     """B answers an offer by its secret (from the link) or by its id (from B's own list)."""
+
+    schema_extra = {
+        "anyOf": [
+            {"required": ["secret"], "properties": {"secret": {"type": "string", "pattern": VISIBLE_TEXT}}},
+            {"required": ["id"]},
+        ]
+    }
 
     secret = serializers.CharField(max_length=SECRET_MAX_LENGTH, required=False, trim_whitespace=True)
     id = serializers.IntegerField(min_value=1, required=False, help_text="Id of an offer in your incoming list.")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -11,7 +12,8 @@ from accounts.user_cache import cached_user
 from catalog.cache import title_scope
 from catalog.models import TitleType
 from catalog.selectors import title_get
-from core.api import parse
+from core import sync
+from core.api import parse, query_choice
 from core.cache import cached_json
 from core.errors import NotFound
 from core.pagination import PageNumberPagination, paginated_response
@@ -20,6 +22,7 @@ from social.selectors import visible_or_403
 from . import selectors, services
 from .cache import title_reviews_scope, user_reviews_scope
 from .serializers import (
+    ReviewChangesOut,
     ReviewIn,
     ReviewPatchIn,
     ReviewWithTitleOut,
@@ -29,6 +32,12 @@ from .serializers import (
 # A list is computed again as soon as one of its reviews changes; what it
 # embeds from other rows (a title's rating, an author's name) may lag this long.
 LIST_CACHE_SECONDS = 60
+SYNC_HELP = (
+    "RFC 3339 with its offset (e.g. `2026-01-31T12:00:00Z`; URL-encode a `+`). Answers `ReviewChanges` "
+    "instead of a page: the reviews changed at or after it and those deleted since (kept 30 days). "
+    "Older than 30 days or more than 1000 changes: 400 `updated_since_too_old` / `too_many_changes` with "
+    "a `server_time`: read the whole list, then sync from that time. Takes no other parameter."
+)
 
 
 def _person(pk: int):
@@ -45,6 +54,8 @@ def _with_title(request, review):
 
 
 class ReviewCreate(APIView):
+    error_codes = {400: ["invalid_rating", "invalid_text", "text_too_long", "title_not_found"]}
+
     @extend_schema(
         summary="Review a title: 201 for a new review, 200 when the caller's review of it is updated",
         request=ReviewIn,
@@ -57,6 +68,8 @@ class ReviewCreate(APIView):
 
 
 class ReviewDetail(APIView):
+    error_codes = {404: ["review_not_found"], "patch": {400: ["invalid_rating", "invalid_text", "text_too_long"]}}
+
     @extend_schema(summary="Change your review", request=ReviewPatchIn, responses=ReviewWithTitleOut)
     def patch(self, request, pk: int):
         incoming = parse(ReviewPatchIn, request.data)
@@ -70,6 +83,7 @@ class ReviewDetail(APIView):
 
 
 class UserReviews(APIView):
+    error_codes = {400: ["invalid_type"], 403: ["profile_private"], 404: ["user_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -83,7 +97,7 @@ class UserReviews(APIView):
         responses=ReviewWithTitleOut(many=True),
     )
     def get(self, request, pk: int):
-        queryset = selectors.user_reviews(user_id=pk, type=request.query_params.get("type"))
+        queryset = selectors.user_reviews(user_id=pk, type=query_choice(request, "type"))
 
         # The person (their cached row: a deactivated account is a 404 at
         # once) and whether the caller may see them (cached per caller).
@@ -97,7 +111,37 @@ class UserReviews(APIView):
         return cached_json(scopes, request, page, timeout=LIST_CACHE_SECONDS)
 
 
+class MyReviews(UserReviews):
+    """``/user/@me/reviews``: the caller's own list, without knowing their id,
+    or with ``updated_since`` what changed since then (core.sync)."""
+
+    error_codes = {**UserReviews.error_codes, 400: [*UserReviews.error_codes[400], *sync.ERROR_CODES]}
+    sync_serializer = ReviewChangesOut  # core.schema: the 200 is the page or the changes
+
+    @extend_schema(
+        summary="My reviews, newest update first; or, with updated_since, what changed since then",
+        parameters=[
+            OpenApiParameter("type", str, enum=TitleType.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description=SYNC_HELP),
+        ],
+        responses=ReviewWithTitleOut(many=True),
+    )
+    def get(self, request):
+        since = sync.updated_since(request)
+        if since is None:
+            return super().get(request, pk=request.user.pk)
+        now = sync.server_time()
+        rows, deleted = selectors.user_reviews_changed(user_id=request.user.pk, since=since, limit=sync.MAX_CHANGES)
+        if len(rows) + len(deleted) > sync.MAX_CHANGES:
+            raise sync.too_many_changes()
+        changes = {"results": rows, "deleted": deleted, "server_time": now}
+        return Response(ReviewChangesOut(changes, context={"request": request}).data)
+
+
 class TitleReviews(APIView):
+    error_codes = {400: ["invalid_ordering"], 404: ["title_not_found"]}
     # Declares the paginated shape in the schema; paginated_response does the work.
     pagination_class = PageNumberPagination
 
@@ -111,7 +155,7 @@ class TitleReviews(APIView):
         responses=ReviewWithUserOut(many=True),
     )
     def get(self, request, pk: int):
-        queryset = selectors.title_reviews(title_id=pk, ordering=request.query_params.get("ordering"))
+        queryset = selectors.title_reviews(title_id=pk, ordering=query_choice(request, "ordering"))
 
         def page() -> dict:
             title_get(pk=pk)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 RATING_MIN, RATING_MAX = 0, 100
@@ -31,3 +32,23 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} / {self.title_id}: {self.rating}"
+
+
+class ReviewDeletion(models.Model):
+    """A deleted review, for the clients that sync ``?updated_since=`` (core.sync):
+    kept 30 days, then purged by ``reviews.tasks.purge_review_deletions``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    review_id = models.BigIntegerField()
+    title_id = models.BigIntegerField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deleted review")
+        indexes = [
+            models.Index(fields=["user", "deleted_at"], name="reviewdeletion_user_time"),
+            models.Index(fields=["deleted_at"], name="reviewdeletion_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} deleted review {self.review_id}"

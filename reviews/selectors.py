@@ -9,7 +9,7 @@ from catalog.selectors import TITLE_BRIEF, clean_ordering, clean_type
 from core.cache import cache_key, cached
 
 from .cache import title_reviews_scope
-from .models import Review
+from .models import Review, ReviewDeletion
 
 REVIEW_FIELDS = ("id", "rating", "text", "created_at", "updated_at", "user_id", "title_id")
 TITLE_REVIEW_ORDERINGS = {
@@ -37,6 +37,24 @@ def user_reviews(*, user_id: int, type: str | None = None) -> QuerySet[Review]:
     if type:
         qs = qs.filter(title__type=type)
     return qs.select_related("title").only(*REVIEW_FIELDS, *TITLE_BRIEF).order_by(F("updated_at").desc(), "-id")
+
+
+def user_reviews_changed(*, user_id: int, since, limit: int) -> tuple[list[Review], list[ReviewDeletion]]:
+    """The sync read (core.sync): the user's reviews changed at or after
+    ``since``, oldest change first, each with its title, and the tombstones
+    of those deleted since. Two queries; at most ``limit`` + 1 rows each."""
+    rows = list(
+        Review.objects.filter(user_id=user_id, updated_at__gte=since)
+        .select_related("title")
+        .only(*REVIEW_FIELDS, *TITLE_BRIEF)
+        .order_by("updated_at", "id")[: limit + 1]
+    )
+    deleted = list(
+        ReviewDeletion.objects.filter(user_id=user_id, deleted_at__gte=since)
+        .only("review_id", "title_id", "deleted_at")
+        .order_by("deleted_at", "id")[: limit + 1]
+    )
+    return rows, deleted
 
 
 def user_ratings(*, user_id: int, title_ids) -> dict[int, int]:

@@ -4,10 +4,13 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.serializers import PublicUserOut
+from catalog.selectors import MAX_ID
 from catalog.serializers import TitleBriefOut
 from core.api import StrictIntegerField
 
 from .models import RATING_MAX, RATING_MIN, Review
+
+TEXT_MAX = Review._meta.get_field("text").max_length
 
 
 # The component names these had as ``...Serializer``; set on each class, since a
@@ -55,8 +58,18 @@ class ReviewWithUserOut(ReviewOut):
 RATING_HELP = f"A whole number from {RATING_MIN} to {RATING_MAX}"
 
 
-# The shape only; reviews.services checks the values (``invalid_rating``, ``text_too_long``...).
+# The service checks the values (``invalid_rating``, ``text_too_long``, ``invalid_text``);
+# the schema states the same rules. The text is counted after trimming; no NUL
+# (PostgreSQL text cannot hold one).
+_RULES = {
+    "rating": {"minimum": RATING_MIN, "maximum": RATING_MAX},
+    "text": {"maxLength": TEXT_MAX, "pattern": "^[^\\x00]*$"},
+}
+
+
 class ReviewIn(serializers.Serializer):
+    schema_fields = {**_RULES, "title_id": {"minimum": 1, "maximum": MAX_ID}}
+
     title_id = StrictIntegerField()
     rating = StrictIntegerField(help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
@@ -64,5 +77,23 @@ class ReviewIn(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ReviewPatch")
 class ReviewPatchIn(serializers.Serializer):
+    schema_fields = _RULES
+
     rating = StrictIntegerField(required=False, help_text=RATING_HELP)
     text = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+
+
+@extend_schema_serializer(component_name="ReviewDeleted")
+class ReviewDeletedOut(serializers.Serializer):
+    id = serializers.IntegerField(source="review_id", help_text="The id the review had.")
+    title_id = serializers.IntegerField()
+    deleted_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="ReviewChanges")
+class ReviewChangesOut(serializers.Serializer):
+    """What changed since `updated_since`: the rows to keep, the ids to drop, the time to sync from next."""
+
+    results = ReviewWithTitleOut(many=True, help_text="Reviews created or changed since then, oldest change first.")
+    deleted = ReviewDeletedOut(many=True, help_text="Reviews deleted since then.")
+    server_time = serializers.DateTimeField(help_text="Send it as the next `updated_since`.")

@@ -21,12 +21,12 @@ from catalog.cache import title_scope
 from catalog.models import Title
 from catalog.selectors import title_for_write
 from catalog.services import titles_changed
-from core import broker
+from core import broker, sync
 from core.cache import bump, bump_existing
 from core.errors import Invalid, NotFound
 
 from .cache import title_reviews_scope, user_reviews_scope
-from .models import RATING_MAX, RATING_MIN, Review
+from .models import RATING_MAX, RATING_MIN, Review, ReviewDeletion
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,20 @@ def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET)
     return review, created
 
 
+def _record_deletions(rows) -> None:
+    """Tombstones for the sync read (core.sync): ``rows`` of (user_id, review_id, title_id)."""
+    now = timezone.now()
+    ReviewDeletion.objects.bulk_create(
+        [ReviewDeletion(user_id=u, review_id=r, title_id=t, deleted_at=now) for u, r, t in rows], batch_size=500
+    )
+
+
+def review_deletions_purge() -> int:
+    """Forget the tombstones older than the sync read looks (beat, daily)."""
+    deleted, _ = ReviewDeletion.objects.filter(deleted_at__lt=sync.tombstones_cutoff()).delete()
+    return deleted
+
+
 def _own_review(*, user, review_id: int) -> Review:
     review = Review.objects.select_for_update().filter(pk=review_id, user=user).first()
     if review is None:
@@ -121,6 +135,7 @@ def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None
 def review_delete(*, user, review_id: int) -> None:
     review = _own_review(user=user, review_id=review_id)
     title_id = review.title_id
+    _record_deletions([(user.pk, review.pk, title_id)])
     review.delete()
     _recompute_on_commit(title_id)
     _lists_changed_on_commit(title_id=title_id, user_id=user.pk)
@@ -259,8 +274,17 @@ def reviews_bulk_upsert(*, user, reviews: dict[int, tuple[int, str]], overwrite:
 
 
 @transaction.atomic
+def reviews_forget_title(*, title_id: int) -> int:
+    """Tombstones for every review of a title about to be deleted (by cascade)."""
+    rows = list(Review.objects.filter(title_id=title_id).values_list("user_id", "pk"))
+    _record_deletions([(u, pk, title_id) for u, pk in rows])
+    return len(rows)
+
+
+@transaction.atomic
 def reviews_delete_all_for_user(*, user) -> int:
-    """Delete every review of the user; their titles' ratings are recomputed."""
+    """Delete every review of the user; their titles' ratings are recomputed
+    (leaving the site: no tombstones, the account and so its sync go too)."""
     title_ids = list(Review.objects.filter(user=user).values_list("title_id", flat=True))
     deleted, _ = Review.objects.filter(user=user).delete()
     _recompute_many_on_commit(title_ids)
@@ -277,7 +301,10 @@ def reviews_move_to_title(*, source_id: int, target_id: int) -> int:
     both = set(Review.objects.filter(title_id=target_id).values_list("user_id", flat=True))
     moving = Review.objects.filter(title_id=source_id).exclude(user_id__in=both)
     users = set(Review.objects.filter(title_id=source_id).values_list("user_id", flat=True))
-    moved = moving.update(title_id=target_id)
+    # A moved review is a change for the sync read; one that goes is a deletion.
+    moved = moving.update(title_id=target_id, updated_at=timezone.now())
+    gone = list(Review.objects.filter(title_id=source_id).values_list("user_id", "pk"))
+    _record_deletions([(u, pk, source_id) for u, pk in gone])
     Review.objects.filter(title_id=source_id).delete()
     _recompute_many_on_commit([source_id, target_id])
     scopes = (

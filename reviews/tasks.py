@@ -25,3 +25,8 @@ def reconcile_all_ratings(batch_size: int = 1000) -> int:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_kwargs={"max_retries": 5}, ignore_result=True)
 def recompute_title_ratings(title_ids: list[int]) -> None:
     services.title_ratings_recompute(title_ids=title_ids)
+
+
+@shared_task(ignore_result=True)
+def purge_review_deletions() -> int:
+    return services.review_deletions_purge()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,6 +16,8 @@ from .serializers import FeedEntrySerializer, FollowOutSerializer, FollowRequest
 
 
 class Follow(APIView):
+    error_codes = {"post": {400: ["follow_self"], 403: ["follow_blocked"], 404: ["user_not_found"]}}
+
     @extend_schema(
         summary="Follow a person: approved at once for a public profile, pending for a private one",
         request=None,
@@ -31,6 +34,8 @@ class Follow(APIView):
 
 
 class Block(APIView):
+    error_codes = {"post": {400: ["block_self"], 404: ["user_not_found"]}}
+
     @extend_schema(summary="Block a person (ends follows both ways)", request=None, responses={204: None})
     def post(self, request, pk: int):
         services.block_create(blocker=request.user, blocked_id=pk)
@@ -44,6 +49,7 @@ class Block(APIView):
 
 class _People(APIView):
     pagination_class = PageNumberPagination
+    error_codes = {403: ["profile_private"], 404: ["user_not_found"]}
     which = "followers"
 
     @extend_schema(parameters=[OpenApiParameter("page", int)], responses=PublicUserOut(many=True))
@@ -100,6 +106,8 @@ class FollowRequests(APIView):
 
 
 class FollowRequest(APIView):
+    error_codes = {404: ["follow_request_not_found"]}
+
     @extend_schema(
         summary="Approve or decline a follow request", request=FollowRequestActionSerializer, responses={204: None}
     )
@@ -125,15 +133,17 @@ FEED_PAGE = inline_serializer(
 
 
 class Feed(APIView):
+    error_codes = {400: ["invalid_page"]}
+
     @extend_schema(
         summary="The walks and reviews of the people you follow, newest first",
         parameters=[OpenApiParameter("page", int)],
         responses=FEED_PAGE,
     )
     def get(self, request):
-        raw = request.query_params.get("page") or "1"
-        if not raw.isdigit() or int(raw) < 1:
-            raise Invalid("page must be a positive whole number.", code="invalid_page")
+        raw = request.query_params.get("page", "1")  # an empty page is a 400, as in every list
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise Invalid(_("The page must be a positive whole number."), code="invalid_page")
         page = selectors.feed_page(user_id=request.user.pk, number=int(raw))
         return Response(
             {

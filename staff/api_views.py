@@ -28,6 +28,7 @@ class StaffApiView:
     # The bot's service token first: its "Bearer" makes an anonymous call a 401.
     authentication_classes = [ServiceTokenAuthentication, JWTAuthentication, SessionAuthentication]
     permission_classes = [StaffApiAccess]
+    error_codes = {403: ["insufficient_scope"]}
 
 
 class PositionList(StaffApiView, generics.ListAPIView):
@@ -41,6 +42,7 @@ class PositionList(StaffApiView, generics.ListAPIView):
 
 
 class StaffListCreate(StaffApiView, generics.ListAPIView):
+    error_codes = {403: ["insufficient_scope"], "post": {400: ["invalid_phone", "unknown_position", "required"]}}
     required_perms = {"GET": ["staff.view_staff"], "POST": ["staff.add_staff"]}
     serializer_class = StaffOut
     filterset_class = StaffFilter
@@ -138,6 +140,7 @@ class StaffDeactivate(StaffApiView, APIView):
 class Activate(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    error_codes = {400: ["password_invalid"], 429: []}
 
     @extend_schema(
         request=ActivateIn,

@@ -20,6 +20,12 @@ _SEPARATORS = str.maketrans("", "", " \t\r\n-_.\u2010\u2011\u2012\u2013\u2014\u2
 _HOMOGLYPHS = str.maketrans("АВЕКМНРСТХУ", "ABEKMHPCTXY")
 
 
+_LETTERS = "АВЕКМНРСТХУ"
+# What code_normalize accepts, as a JSON-schema pattern (for the API schema).
+_SEP = "[ \\t\\r\\n\\-_.\u2010-\u2014\u2212\u00a0]"
+CODE_PATTERN = f"^{_SEP}*(?:[{ALPHABET}{ALPHABET.lower()}{_LETTERS}{_LETTERS.lower()}]{_SEP}*){{{LENGTH}}}$"
+
+
 def code_new() -> str:
     """A fresh code in its compact form (no dashes)."""
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))

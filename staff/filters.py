@@ -4,13 +4,16 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import IdFilter, StrictBooleanFilter, StrictChoiceFilter
+
 from .models import Position, Staff, StaffState
 
 
 class StaffFilter(django_filters.FilterSet):
-    position = django_filters.ModelChoiceFilter(queryset=Position.objects.all(), help_text=_("Position id."))
-    has_erp_access = django_filters.BooleanFilter(field_name="position__has_erp_access")
-    state = django_filters.ChoiceFilter(choices=StaffState.choices, method="filter_state")
+    # An unknown position is an empty list, not a 400: which ids exist is not the schema's to say.
+    position = IdFilter(field_name="position_id", help_text=_("Position id."))
+    has_erp_access = StrictBooleanFilter(field_name="position__has_erp_access")
+    state = StrictChoiceFilter(choices=StaffState.choices, method="filter_state")
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     search = django_filters.CharFilter(method="filter_search", max_length=100, help_text=_("Name, e-mail or phone."))
 
@@ -29,6 +32,8 @@ class StaffFilter(django_filters.FilterSet):
 
 
 class PositionFilter(django_filters.FilterSet):
+    has_erp_access = StrictBooleanFilter()
+
     class Meta:
         model = Position
         fields = ["has_erp_access"]

@@ -71,7 +71,9 @@ class Staff(models.Model):
 
     full_name = models.CharField(_("full name"), max_length=200)
     email = models.EmailField(_("e-mail"), max_length=EMAIL_MAX_LENGTH)
-    phone = models.CharField(_("phone"), max_length=16, help_text=_("International format, e.g. +79991234567."))
+    phone = models.CharField(
+        _("phone"), max_length=16, blank=True, help_text=_("International format, e.g. +79991234567.")
+    )
     position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="staff", verbose_name=_("position"))
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

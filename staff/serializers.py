@@ -7,11 +7,12 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import PASSWORD_MAX_LENGTH
-from accounts.serializers import PublicUserOut
+from accounts.serializers import PASSWORD_MIN_LENGTH, PublicUserOut
 
+from .codes import CODE_PATTERN
 from .models import Position, Staff, StaffState
 from .services import activation_url
-from .validators import normalize_full_name, normalize_phone, normalize_staff_email
+from .validators import PHONE_PATTERN, normalize_full_name, normalize_phone, normalize_staff_email, phone_given
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -41,10 +42,19 @@ class CreatedByOut(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="StaffUser")
+class StaffUserOut(PublicUserOut):
+    """The employee's account as the bot sees it: no images (``avatar_urls`` are for people's apps)."""
+
+    class Meta(PublicUserOut.Meta):
+        fields = ["id", "username", "avatar"]
+        read_only_fields = fields
+
+
 @extend_schema_serializer(component_name="Staff")
 class StaffOut(serializers.ModelSerializer):
     position = PositionOut()
-    user = PublicUserOut(allow_null=True)
+    user = StaffUserOut(allow_null=True)
     state = serializers.ChoiceField(choices=StaffState.choices, read_only=True)
     activation_expires_at = serializers.SerializerMethodField(
         help_text="When the outstanding activation code expires; null without one."
@@ -75,7 +85,10 @@ class StaffOut(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="StaffWithCode")
 class StaffWithCodeOut(StaffOut):
     """The staff record plus the new code: the only reply that carries one.
-    Render with ``context={"issued": IssuedCode}``."""
+    Render with ``context={"issued": IssuedCode}``; without one (``POST /staff``
+    with no ``create_user``) the reply is the plain record, without the two."""
+
+    schema_optional = ("activation_code", "activation_url")
 
     activation_code = serializers.SerializerMethodField(
         help_text="Shown once; give it to the employee. Ten symbols shown as ABCD-EFGH-JK."
@@ -108,9 +121,10 @@ class StaffCodeSentOut(StaffOut):
 
 @extend_schema_serializer(component_name="StaffCreate")
 class StaffCreateIn(serializers.Serializer):
+    schema_fields = {"email": {"format": "email"}, "position": {"minimum": 1}, "phone": {"pattern": PHONE_PATTERN}}
     full_name = serializers.CharField(max_length=500, trim_whitespace=True)
     email = serializers.CharField(max_length=500)
-    phone = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     position = serializers.IntegerField(help_text="A position id from GET /api/v1/positions.")
     create_user = StrictBooleanField(
         required=False, default=False, help_text="Also create the user and return an activation code."
@@ -125,11 +139,13 @@ class StaffCreateIn(serializers.Serializer):
         return normalize_staff_email(value)
 
     def validate_phone(self, value: str) -> str:
-        return normalize_phone(value)
+        return normalize_phone(value) if phone_given(value) else ""
 
 
 @extend_schema_serializer(component_name="Activate")
 class ActivateIn(serializers.Serializer):
+    schema_fields = {"activation_code": {"pattern": CODE_PATTERN}, "password": {"minLength": PASSWORD_MIN_LENGTH}}
+
     email = serializers.CharField(max_length=500)
     activation_code = serializers.CharField(
         max_length=64, help_text="As received, e.g. ABCD-EFGH-JK; spaces, dashes and lower case are fine."

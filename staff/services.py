@@ -23,7 +23,7 @@ from core.secrets import equals
 
 from .codes import code_display, code_hash, code_new, code_normalize
 from .models import ActivationCode, Position, Staff
-from .validators import normalize_full_name, normalize_phone, normalize_staff_email
+from .validators import normalize_full_name, normalize_phone, normalize_staff_email, phone_given
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,11 @@ class IssuedCode:
 # --- Staff records ---------------------------------------------------------------------
 
 
+def _optional_phone(value: str) -> str:
+    # Many employees give no phone; one that is given must be a real number.
+    return normalize_phone(value) if phone_given(value) else ""
+
+
 def staff_clean(*, full_name: str, email: str, phone: str, exclude_pk: int | None = None) -> dict[str, str]:
     """Normalise the fields of a staff record and check the e-mail is free.
 
@@ -61,7 +66,7 @@ def staff_clean(*, full_name: str, email: str, phone: str, exclude_pk: int | Non
     for field, normalize, value in (
         ("full_name", normalize_full_name, full_name),
         ("email", normalize_staff_email, email),
-        ("phone", normalize_phone, phone),
+        ("phone", _optional_phone, phone),
     ):
         try:
             cleaned[field] = normalize(value)

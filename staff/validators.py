@@ -20,6 +20,9 @@ FULL_NAME_MAX = 200
 _PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 # What people put between digits: spaces, dashes, dots, brackets.
 _PHONE_NOISE = re.compile(r"[\s\-.()\u2010-\u2015\u2212]")
+# What normalize_phone accepts (or nothing), as a JSON-schema pattern for the API schema.
+_N = _PHONE_NOISE.pattern + "*"
+PHONE_PATTERN = rf"^({_N}|{_N}(\+|0{_N}0){_N}[1-9]({_N}\d){{6,14}}{_N})$"
 
 
 def normalize_full_name(value: str) -> str:
@@ -41,6 +44,12 @@ def normalize_staff_email(value: str) -> str:
         raise ValidationError(_("Enter a valid e-mail address."), code="invalid")
     validate_email(email)
     return email
+
+
+def phone_given(value: str) -> bool:
+    """Whether a phone was typed at all: spaces, dashes or brackets alone are
+    no phone (PHONE_PATTERN's first alternative)."""
+    return bool(_PHONE_NOISE.sub("", str(value or "")))
 
 
 def normalize_phone(value: str) -> str:

@@ -14,6 +14,8 @@ from . import selectors
 
 
 class UserStats(APIView):
+    error_codes = {403: ["profile_private"], 404: ["user_not_found"]}
+
     @extend_schema(
         summary="A person's statistics: walks by type and state, ratings, activity, streaks, decades, top rated",
         responses=OpenApiTypes.OBJECT,
@@ -25,14 +27,16 @@ class UserStats(APIView):
 
 
 class UserYear(APIView):
+    error_codes = {403: ["profile_private"], 404: ["user_not_found", "year_not_found"]}
+
     @extend_schema(
         summary="A person's year in review: finished and 100%, highest and lowest ratings, busiest month",
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request, pk: str, yyyy: str):
-        year = int(yyyy)
+    def get(self, request, pk: int, yyyy: int):
+        year = yyyy
         if not 1970 <= year <= selectors._today().year:
             raise NotFound(_("No such year."), code="year_not_found")
-        person = public_user(pk=int(pk))
+        person = public_user(pk=pk)
         visible_or_403(request.user, person)
         return Response(selectors.user_year(user_id=person.pk, year=year))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,3 +51,24 @@ class WatchlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} wants {self.title_id}"
+
+
+class WalkDeletion(models.Model):
+    """A deleted walk, for the clients that sync ``?updated_since=`` (core.sync):
+    kept 30 days, then purged by ``walks.tasks.purge_walk_deletions``. Ids
+    only: the walk, and maybe its title, are gone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    walk_id = models.BigIntegerField()
+    title_id = models.BigIntegerField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deleted walk")
+        indexes = [
+            models.Index(fields=["user", "deleted_at"], name="walkdeletion_user_time"),
+            models.Index(fields=["deleted_at"], name="walkdeletion_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} deleted walk {self.walk_id}"

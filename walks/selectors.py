@@ -11,7 +11,7 @@ from core.cache import cache_key, cached
 from core.errors import Invalid
 
 from .cache import WALK_COUNTS_SECONDS, user_walks_scope, user_watchlist_scope
-from .models import Walk, WalkState, WatchlistEntry
+from .models import Walk, WalkDeletion, WalkState, WatchlistEntry
 
 WALK_FIELDS = ("id", "state", "created_at", "updated_at", "user_id", "title_id")
 
@@ -35,6 +35,26 @@ def user_walks(*, user_id: int, type: str | None = None, state: str | None = Non
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("title").only(*WALK_FIELDS, *TITLE_BRIEF).order_by("-updated_at", "-id")
+
+
+def user_walks_changed(*, user_id: int, since, limit: int) -> tuple[list[Walk], list[WalkDeletion]]:
+    """The sync read (core.sync): the user's walks changed at or after
+    ``since``, oldest change first, each with its title, and the tombstones
+    of those deleted since. Two queries (index ``walk_user_recent``, and
+    ``walkdeletion_user_time``); at most ``limit`` + 1 rows each, so that
+    the caller can tell "too many"."""
+    rows = list(
+        Walk.objects.filter(user_id=user_id, updated_at__gte=since)
+        .select_related("title")
+        .only(*WALK_FIELDS, *TITLE_BRIEF)
+        .order_by("updated_at", "id")[: limit + 1]
+    )
+    deleted = list(
+        WalkDeletion.objects.filter(user_id=user_id, deleted_at__gte=since)
+        .only("walk_id", "title_id", "deleted_at")
+        .order_by("deleted_at", "id")[: limit + 1]
+    )
+    return rows, deleted
 
 
 def user_walk_counts(*, user_id: int, state: str | None = None) -> dict[str, int]:

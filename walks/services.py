@@ -7,12 +7,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.selectors import title_for_write
+from core import sync
 from core.cache import bump, bump_existing
 from core.errors import Conflict, NotFound
 
 from .cache import title_walks_scope, user_walks_scope, user_watchlist_scope
-from .models import Walk, WatchlistEntry
+from .models import Walk, WalkDeletion, WatchlistEntry
 from .selectors import clean_state
+
+
+def _record_deletions(rows) -> None:
+    """Tombstones for the sync read (core.sync): ``rows`` of (user_id, walk_id, title_id)."""
+    now = timezone.now()
+    WalkDeletion.objects.bulk_create(
+        [WalkDeletion(user_id=u, walk_id=w, title_id=t, deleted_at=now) for u, w, t in rows], batch_size=500
+    )
+
+
+def walk_deletions_purge() -> int:
+    """Forget the tombstones older than the sync read looks (beat, daily)."""
+    deleted, _ = WalkDeletion.objects.filter(deleted_at__lt=sync.tombstones_cutoff()).delete()
+    return deleted
 
 
 def _walks_changed(*, user_id: int, title_id: int) -> None:
@@ -54,13 +69,16 @@ def walk_update(*, user, walk_id: int, state: str) -> Walk:
 @transaction.atomic
 def walk_delete(*, user, walk_id: int) -> None:
     walk = _own_walk(user=user, walk_id=walk_id)
+    _record_deletions([(user.pk, walk.pk, walk.title_id)])
     walk.delete()
     _walks_changed(user_id=user.pk, title_id=walk.title_id)
 
 
 @transaction.atomic
 def walk_delete_for_title(*, user, title_id: int) -> bool:
-    deleted, _ = Walk.objects.filter(user=user, title_id=title_id).delete()
+    ids = list(Walk.objects.select_for_update().filter(user=user, title_id=title_id).values_list("pk", flat=True))
+    _record_deletions([(user.pk, pk, title_id) for pk in ids])
+    deleted, _ = Walk.objects.filter(pk__in=ids).delete()
     if deleted:
         _walks_changed(user_id=user.pk, title_id=title_id)
     return bool(deleted)
@@ -110,8 +128,18 @@ def walks_bulk_upsert(*, user, states: dict[int, str], overwrite: bool = False) 
 
 
 @transaction.atomic
+def walks_forget_title(*, title_id: int) -> int:
+    """Tombstones for every walk of a title about to be deleted (its rows go
+    with the title, by cascade): the people's apps drop them at their next sync."""
+    rows = list(Walk.objects.filter(title_id=title_id).values_list("user_id", "pk"))
+    _record_deletions([(u, pk, title_id) for u, pk in rows])
+    return len(rows)
+
+
+@transaction.atomic
 def walks_delete_all_for_user(*, user) -> int:
-    """Delete every walk of the user (leaving the site)."""
+    """Delete every walk of the user (leaving the site: no tombstones, the
+    account and so its sync go too)."""
     title_ids = list(Walk.objects.filter(user=user).values_list("title_id", flat=True))
     deleted, _ = Walk.objects.filter(user=user).delete()
     scopes = (user_walks_scope(user.pk), *(title_walks_scope(t) for t in title_ids))
@@ -180,7 +208,14 @@ def walks_move_to_title(*, source_id: int, target_id: int) -> int:
     how many walks moved."""
     users = set(Walk.objects.filter(title_id=source_id).values_list("user_id", flat=True))
     have = set(Walk.objects.filter(title_id=target_id).values_list("user_id", flat=True))
-    moved = Walk.objects.filter(title_id=source_id).exclude(user_id__in=have).update(title_id=target_id)
+    # A moved walk is a change for the sync read; one that goes is a deletion.
+    moved = (
+        Walk.objects.filter(title_id=source_id)
+        .exclude(user_id__in=have)
+        .update(title_id=target_id, updated_at=timezone.now())
+    )
+    gone = list(Walk.objects.filter(title_id=source_id).values_list("user_id", "pk"))
+    _record_deletions([(u, pk, source_id) for u, pk in gone])
     Walk.objects.filter(title_id=source_id).delete()
     wanted = set(WatchlistEntry.objects.filter(title_id=source_id).values_list("user_id", flat=True))
     blocked = have | users | set(WatchlistEntry.objects.filter(title_id=target_id).values_list("user_id", flat=True))

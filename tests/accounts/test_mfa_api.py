@@ -117,5 +117,6 @@ def test_without_a_second_factor_the_pair_comes_at_once(api_client):
 def test_the_schema_documents_both_steps(api_client):
     schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     token = schema["paths"]["/api/v1/auth/token"]["post"]
-    assert token["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/MfaRequiredOut")
+    shapes = token["responses"]["401"]["content"]["application/json"]["schema"]["anyOf"]
+    assert [shape["$ref"].rsplit("/", 1)[1] for shape in shapes] == ["MfaRequiredOut", "Error"]
     assert "200" in schema["paths"]["/api/v1/auth/token/mfa"]["post"]["responses"]

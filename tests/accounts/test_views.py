@@ -157,7 +157,7 @@ class TestSignUp:
         code = code_in(mailoutbox[-1])
         expire_code(purpose="signup", subject="new@example.com")
         response = client.post("/signup/confirm/", {"code": code, "username": "newbie", "password": DEFAULT_PASSWORD})
-        assert "The code is wrong" in form_errors(response) and not User.objects.exists()
+        assert "This code has expired" in form_errors(response) and not User.objects.exists()
 
     def test_taken_username_is_a_field_error(self, client, mailoutbox, sent):
         UserFactory(username="taken")

@@ -61,6 +61,9 @@ def test_deploy_check_warns_behind_tls_proxy_without_trusted_proxies(settings):
     assert "core.W020" not in [m.id for m in checks.run_checks(include_deployment_checks=True)]
 
 
+JSON = "application/json"
+
+
 @pytest.mark.django_db
 def test_two_clients_behind_a_trusted_proxy_are_limited_separately(settings, client):
     """The probe's reproduction: one client's failed sign-ins no longer lock out the next."""
@@ -70,13 +73,22 @@ def test_two_clients_behind_a_trusted_proxy_are_limited_separately(settings, cli
     victim = UserFactory()
     attacker = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
     statuses = [
-        client.post("/api/v1/auth/token", {"email": victim.email, "password": "wrong"}, **attacker).status_code
+        client.post(
+            "/api/v1/auth/token", {"email": victim.email, "password": "wrong"}, content_type=JSON, **attacker
+        ).status_code
         for _ in range(12)
     ]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
     other = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
-    response = client.post("/api/v1/auth/token", {"email": victim.email, "password": DEFAULT_PASSWORD}, **other)
+    response = client.post(
+        "/api/v1/auth/token", {"email": victim.email, "password": DEFAULT_PASSWORD}, content_type=JSON, **other
+    )
     assert response.status_code == 200
     # The attacker cannot reset their count by forging the header's first entry.
     forged = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.66"}
-    assert client.post("/api/v1/auth/token", {"email": victim.email, "password": "x"}, **forged).status_code == 429
+    assert (
+        client.post(
+            "/api/v1/auth/token", {"email": victim.email, "password": "x"}, content_type=JSON, **forged
+        ).status_code
+        == 429
+    )

@@ -167,7 +167,13 @@ def test_title_walks_with_users_and_state_filter(auth_client):
     url = f"/api/v1/titles/{title.pk}/walks"
     body = auth_client.get(url).json()
     assert [w["id"] for w in body["results"]] == [done.pk, doing.pk]
-    assert body["results"][0]["user"] == {"id": done.user.pk, "username": done.user.profile.username, "avatar": None}
+    user = body["results"][0]["user"]
+    assert {k: user[k] for k in ("id", "username", "avatar")} == {
+        "id": done.user.pk,
+        "username": done.user.profile.username,
+        "avatar": None,
+    }
+    assert ".png?" in user["avatar_urls"]["small"]
     assert [w["id"] for w in auth_client.get(url, {"state": "in_progress"}).json()["results"]] == [doing.pk]
     assert auth_client.get(url, {"state": "nope"}).status_code == 400
     assert auth_client.get("/api/v1/titles/999999/walks").status_code == 404

@@ -18,6 +18,7 @@ from catalog.permissions import CURATORS_GROUP
 from catalog.selectors import title_count_forget
 from reviews.models import Review
 from reviews.services import title_ratings_reconcile
+from staff.models import Position
 from walks.models import Walk, WalkState
 
 DEMO_PASSWORD = "walks-demo-2026"
@@ -43,6 +44,9 @@ def _quality(name: str) -> int:
     return 62 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 33
 
 
+DEMO_POSITIONS = [("Support engineer", True), ("Courier", False)]
+
+
 class Command(BaseCommand):
     help = "Load the demo catalogue, demo users (password walks-demo-2026), their walks and reviews."
 
@@ -51,12 +55,13 @@ class Command(BaseCommand):
         titles = self._titles()
         people = self._people()
         walks, reviews = self._activity(titles, people)
+        positions = self._positions()
         fixed = title_ratings_reconcile()
         title_count_forget(*CATALOGUE)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {len(titles)} titles, {len(people)} people, {walks} new walks, {reviews} new reviews, "
-                f"{fixed} ratings recomputed."
+                f"{fixed} ratings recomputed, {positions} staff positions."
             )
         )
         self.stdout.write(f"Sign in as demo@walks.localhost / {DEMO_PASSWORD} (curator@walks.localhost is a curator).")
@@ -70,6 +75,13 @@ class Command(BaseCommand):
                 )
                 titles.append(title)
         return titles
+
+    def _positions(self) -> int:
+        """Two staff positions, so that the staff bot's walkthrough works on a fresh
+        install: one whose people get a user (ERP access) and one whose do not."""
+        for name, erp in DEMO_POSITIONS:
+            Position.objects.get_or_create(name=name, defaults={"has_erp_access": erp})
+        return len(DEMO_POSITIONS)
 
     def _people(self):
         User = get_user_model()
