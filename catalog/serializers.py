@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api import EnumField, StrictIntegerField
+from core.api import EnumField, StrictBooleanField, StrictIntegerField
 
 from .covers import COVER_SIZES, cover_png_urls
 from .models import MAX_RELEASE_YEAR, MIN_RELEASE_YEAR, Title, TitleType
@@ -120,7 +120,7 @@ class TitleIn(serializers.Serializer):
     )
     type = EnumField(choices=TitleType.choices, help_text="One of: " + ", ".join(TitleType.values))
     release_year = StrictIntegerField(help_text=f"{MIN_RELEASE_YEAR}..{MAX_RELEASE_YEAR}")
-    force = serializers.BooleanField(
+    force = StrictBooleanField(
         required=False,
         default=False,
         help_text="Add it even when the same type, name and year exists (answered 409 duplicate_title otherwise).",

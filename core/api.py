@@ -67,6 +67,19 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """Only JSON ``true`` or ``false``: "yes", 1 or "false" as a string are
+    refused rather than guessed at (a wrong guess makes a profile public, or
+    creates an account)."""
+
+    default_error_messages = {"invalid": _("Must be true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
 class EnumField(serializers.ChoiceField):
     """A string declared as the enum of ``choices`` in the schema, whose value
     the service checks (with its own code, ``invalid_state``)."""

@@ -103,8 +103,10 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 
 # A character Python's str.strip() keeps (its whitespace spelled out: JSON Schema's
-# \s is ECMA-262's, which differs).
-VISIBLE = "[^\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+# \s is ECMA-262's, which differs), and not NUL, which no text may hold.
+VISIBLE = (
+    "[^\\u0000\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
 # Text DRF accepts once trimmed: no NUL anywhere, at least one visible character.
 VISIBLE_TEXT = f"^[^\\u0000]*{VISIBLE}[^\\u0000]*$"
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.serializers import PublicUserOut
 from catalog.serializers import TitleBriefOut
+from core.api import StrictBooleanField
 
 
 class FollowOutSerializer(serializers.Serializer):
@@ -11,9 +12,9 @@ class FollowOutSerializer(serializers.Serializer):
 
 
 class PrivacySerializer(serializers.Serializer):
-    is_private = serializers.BooleanField(required=False)
-    notify_new_follower = serializers.BooleanField(required=False)
-    notify_follow_request = serializers.BooleanField(required=False)
+    is_private = StrictBooleanField(required=False)
+    notify_new_follower = StrictBooleanField(required=False)
+    notify_follow_request = StrictBooleanField(required=False)
 
 
 class FollowRequestActionSerializer(serializers.Serializer):

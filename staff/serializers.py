@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import PASSWORD_MAX_LENGTH
 from accounts.serializers import PASSWORD_MIN_LENGTH, PublicUserOut
+from core.api import StrictBooleanField
 
 from .codes import CODE_PATTERN
 from .models import Position, Staff, StaffState
 from .services import activation_url
 from .validators import PHONE_PATTERN, normalize_full_name, normalize_phone, normalize_staff_email, phone_given
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """Only JSON ``true`` or ``false``: "yes", 1 or "false" as a string are
-    refused rather than guessed at, because a wrong guess creates an account."""
-
-    default_error_messages = {"invalid": _("Must be true or false (a JSON boolean).")}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid")
 
 
 # The component names these had as ``...Serializer``; set on each class, since a
