@@ -17,15 +17,20 @@ HEAD = """# The API for client developers
 
 The schema is served at `/api/v1/schema` (OpenAPI 3.1; Swagger UI at `/api/v1/docs`).
 
-- Bodies are JSON (`application/json`); only the avatar and cover uploads take `multipart/form-data`.
-  Anything else is a 415.
+- Bodies are JSON (`application/json`); only the uploads (avatar, cover, an import file) take
+  `multipart/form-data`. Anything else is a 415.
 - Every error is `{"detail", "code"}` (the `Error` component); a 400 adds `errors` by field, and a
   wrong e-mailed code adds `tries_left`.
 - Reads carry an `ETag` (send it back as `If-None-Match` for a 304) and `Cache-Control: private, no-cache`.
 - Limited endpoints carry `RateLimit-Policy` and `RateLimit` (IETF draft); a 429 adds `Retry-After`.
 - `page` from 1 (or `last`), `page_size` from 1 (more than 100 gives 100); anything else is a 400
   `invalid_page`/`invalid_page_size`. A repeated query parameter is a 400 `repeated_parameter`.
-- `/user/@me/walks` and `/user/@me/reviews` are the caller's own lists.
+- `/user/@me/walks` and `/user/@me/reviews` are the caller's own lists. With `updated_since=<ISO 8601>`
+  they answer `{results, deleted, server_time}`: what changed and what was deleted since then (deletions
+  are kept 30 days; older is a 400 `updated_since_too_old`: read everything, then sync from its
+  `server_time`).
+- Images a phone can draw: titles carry `cover` and `cover_urls` (small, medium, large), people
+  `avatar_urls` (64, 128, 256); without an upload these are PNG placeholders.
 
 ## Error codes by operation
 
