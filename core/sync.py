@@ -24,11 +24,13 @@ purged daily by a beat task.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from rest_framework.response import Response
 
 from .errors import Invalid
 
@@ -75,6 +77,19 @@ def updated_since(request) -> datetime | None:
         message = _("That is more than %(days)d days ago: read the whole list again.") % {"days": TOMBSTONE_DAYS}
         raise _full_sync(message, code="updated_since_too_old")
     return value
+
+
+def changes_response(request, *, read: Callable[..., tuple[list, list]], serializer) -> Response:
+    """The answer to a sync read since ``updated_since(request)``: ``read(since=,
+    limit=)`` gives the changed rows and the tombstones (each at most
+    ``MAX_CHANGES`` + 1), ``serializer`` shapes ``{results, deleted, server_time}``."""
+    since = updated_since(request)
+    now = server_time()
+    rows, deleted = read(since=since, limit=MAX_CHANGES)
+    if len(rows) + len(deleted) > MAX_CHANGES:
+        raise too_many_changes()
+    changes = {"results": rows, "deleted": deleted, "server_time": now}
+    return Response(serializer(changes, context={"request": request}).data)
 
 
 def too_many_changes() -> Invalid:

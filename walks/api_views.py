@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -135,15 +137,10 @@ class MyWalks(UserWalks):
         responses=WalkWithTitleOut(many=True),
     )
     def get(self, request):
-        since = sync.updated_since(request)
-        if since is None:
+        if sync.PARAM not in request.query_params:
             return super().get(request, pk=request.user.pk)
-        now = sync.server_time()
-        rows, deleted = selectors.user_walks_changed(user_id=request.user.pk, since=since, limit=sync.MAX_CHANGES)
-        if len(rows) + len(deleted) > sync.MAX_CHANGES:
-            raise sync.too_many_changes()
-        changes = {"results": rows, "deleted": deleted, "server_time": now}
-        return Response(WalkChangesOut(changes, context={"request": request}).data)
+        read = functools.partial(selectors.user_walks_changed, user_id=request.user.pk)
+        return sync.changes_response(request, read=read, serializer=WalkChangesOut)
 
 
 class TitleWalks(APIView):
