@@ -66,9 +66,14 @@ def clean_text(value) -> str:
 
 
 def _rating_mark(title_id: int) -> None:
-    """Mark the title's rating stale (caller is in the write's transaction,
-    after the write: the mark's row lock is held to the commit, so a drain
-    skips it until the review is visible) and queue a drain once it commits."""
+    """Mark the title's rating stale and queue a drain once it commits.
+
+    The caller is in the write's transaction, before the review's row is
+    written: the mark's row lock is held from before the write to the
+    commit, so a drain skips the mark until the review is visible; and the
+    writer takes no lock on the title (the insert's key-share lock) before
+    it may wait on a mark a drain holds, so the drain, which locks the
+    title, never waits on a writer that waits on it."""
     RatingMark.objects.bulk_create(
         [RatingMark(title_id=title_id, marked_at=timezone.now())],
         update_conflicts=True,
@@ -144,9 +149,9 @@ def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET)
     if text is not UNSET:
         defaults["text"] = clean_text(text)
     title = title_for_write(title_id=title_id, brief=True)
+    _rating_mark(title.pk)
     review, created = Review.objects.update_or_create(user=user, title=title, defaults=defaults)
     review.title = title  # what the answer embeds, without reading it again
-    _rating_mark(title.pk)
     _lists_changed_on_commit(title_id=title.pk, user_id=user.pk)
     return review, created
 
@@ -189,8 +194,8 @@ def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None
     review = _own_review(user=user, review_id=review_id)
     for key, value in values.items():
         setattr(review, key, value)
-    review.save(update_fields=[*values, "updated_at"])
     _rating_mark(review.title_id)
+    review.save(update_fields=[*values, "updated_at"])
     _lists_changed_on_commit(title_id=review.title_id, user_id=user.pk)
     return review
 
@@ -199,9 +204,9 @@ def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None
 def review_delete(*, user, review_id: int) -> None:
     review = _own_review(user=user, review_id=review_id)
     title_id = review.title_id
+    _rating_mark(title_id)
     _record_deletions([(user.pk, review.pk, title_id)])
     review.delete()
-    _rating_mark(title_id)
     _lists_changed_on_commit(title_id=title_id, user_id=user.pk)
 
 
@@ -227,7 +232,7 @@ def title_rating_recompute(*, title_id: int) -> bool:
     reviews leave the rating exactly equal to the mean. Returns whether the
     title exists.
     """
-    if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
+    if not Title.objects.select_for_update(no_key=True).filter(pk=title_id).values_list("pk", flat=True).first():
         return False
     Title.objects.filter(pk=title_id).update(**_rating_expressions())
     # The title changed; what shows its reviews with their number (the
@@ -296,9 +301,7 @@ def title_ratings_recompute(*, title_ids: list[int]) -> int:
     rows locked first, in id order). Returns how many exist.
 
     The lock is FOR NO KEY UPDATE: it serialises recomputes of a title but
-    does not wait for a review insert's key-share lock on it (a drain holds
-    the marks' locks; a writer holding that key-share lock waits on a mark:
-    a full FOR UPDATE here would deadlock them)."""
+    does not wait for the key-share lock a review insert takes on it."""
     ids = sorted(set(title_ids))
     found = list(
         Title.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
