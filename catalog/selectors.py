@@ -203,10 +203,12 @@ def clean_id(value, *, field: str) -> int:
     return value
 
 
-def title_for_write(*, title_id) -> Title:
-    """The title a walk or review is about; unknown ids are a 400 on the ``title_id`` field."""
+def title_for_write(*, title_id, brief: bool = False) -> Title:
+    """The title a walk or review is about; unknown ids are a 400 on the ``title_id`` field.
+    ``brief``: with the fields of :data:`TITLE_BRIEF` (what an answer embeds), in the same query."""
     title_id = clean_id(title_id, field="title_id")
-    title = Title.objects.filter(pk=title_id).only("id").first()
+    fields = [f.removeprefix("title__") for f in TITLE_BRIEF] if brief else ["id"]
+    title = Title.objects.filter(pk=title_id).only(*fields).first()
     if title is None:
         message = _("No title has this id.")
         raise Invalid(f"title_id: {message}", code="title_not_found", errors={"title_id": [message]})

@@ -688,3 +688,10 @@ CELERY_BEAT_SCHEDULE["purge-oauth-clients"] = {
 # native assistants' loopback callbacks only (RFC 8252), which
 # assistants.services enforces for every registered client.
 SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
+
+# Review writes mark their titles and queue one drain (reviews.services);
+# this minute drain picks up marks whose queued drain was lost.
+CELERY_BEAT_SCHEDULE["drain-rating-marks"] = {
+    "task": "reviews.tasks.drain_rating_marks",
+    "schedule": crontab(minute="*"),
+}

@@ -83,6 +83,17 @@ def csrf_failure(request, reason=""):
     )
 
 
+# The home page's per-person parts, cached (core.cache) under what they show:
+# the person's recent walks and reviews are computed again at once after
+# any of their writes (what they embed of the titles, a name or a rating,
+# may lag HOME_ACTIVITY_SECONDS); the feed again at once when the person's
+# follows change, and within HOME_FEED_SECONDS of a followed person's write
+# (the feed spans everyone followed: composing all their scopes would cost
+# more than the feed's three indexed queries).
+HOME_ACTIVITY_SECONDS = 60
+HOME_FEED_SECONDS = 30
+
+
 def home(request):
     # "Welcome back" only for someone who joined before this sign-in (an hour's grace).
     user = request.user
@@ -91,7 +102,40 @@ def home(request):
         and getattr(user, "last_auth_at", None)
         and (user.last_auth_at - user.joined_at).total_seconds() > 3600
     )
-    return render(request, "home.html", {"returning": returning})
+    context = {"returning": returning}
+    if user.is_authenticated:
+        context.update(_home_fragments(request))
+    return render(request, "home.html", context)
+
+
+def _home_fragments(request) -> dict:
+    from django.template.loader import render_to_string
+
+    from accounts.cache import user_scope
+    from core.cache import cached_html
+    from reviews.cache import user_reviews_scope
+    from social.cache import social_scope
+    from social.templatetags.social_tags import feed_panel
+    from walks.cache import user_walks_scope
+    from walks.templatetags.walks_tags import recent_activity
+
+    user, uid = request.user, request.user.pk
+    activity_scopes = (user_walks_scope(uid), user_reviews_scope(uid), user_scope(uid))
+    feed_scopes = (social_scope(uid),)
+    return {
+        "recent_html": cached_html(
+            activity_scopes,
+            request,
+            lambda: recent_activity({"request": request}, user),
+            timeout=HOME_ACTIVITY_SECONDS,
+        ),
+        "feed_html": cached_html(
+            feed_scopes,
+            request,
+            lambda: render_to_string("social/_feed.html", feed_panel({"request": request}), request=request),
+            timeout=HOME_FEED_SECONDS,
+        ),
+    }
 
 
 def favicon(request):

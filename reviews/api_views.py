@@ -51,7 +51,8 @@ def _person(pk: int):
 
 
 def _with_title(request, review):
-    review = selectors.user_reviews(user_id=request.user.pk).get(pk=review.pk)
+    # The service loaded the title's brief fields with the write: no second
+    # read. Its rating is the one before this write (recomputed at the commit).
     return ReviewWithTitleOut(review, context={"request": request}).data
 
 

@@ -52,3 +52,20 @@ class ReviewDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} deleted review {self.review_id}"
+
+
+class RatingMark(models.Model):
+    """A title whose stored rating may be stale: written by every review
+    write in its own transaction (so the mark commits exactly when the review
+    does) and removed by ``reviews.services.title_rating_marks_drain`` once
+    the rating is recomputed. No foreign key: a mark costs the writer no
+    check on the title's row, and a deleted title's mark is simply drained."""
+
+    title_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stale rating")
+
+    def __str__(self) -> str:
+        return f"title {self.title_id} rating stale since {self.marked_at}"

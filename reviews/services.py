@@ -1,9 +1,14 @@
 """Reviews and the titles' ratings.
 
-Every create, change or delete of a review enqueues
-``reviews.tasks.recompute_title_rating`` once the transaction commits; the
-task calls :func:`title_rating_recompute`, the only writer of
-``Title.rating`` and ``Title.rating_count``.
+Every create, change or delete of a review marks its title's rating stale
+(a :class:`~reviews.models.RatingMark`, in the write's transaction) and,
+once it commits, queues ``reviews.tasks.drain_rating_marks`` unless a drain
+is queued already: writes to one title, or to many, between two drains cost
+one recompute statement per batch of titles, not one task per write.
+:func:`title_rating_marks_drain` and :func:`title_rating_recompute` (the
+hourly reconciliation) are the only writers of ``Title.rating`` and
+``Title.rating_count``. Where Celery runs eagerly (the embedded default) the
+drain runs at the commit, so the rating is exact when the write returns.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -19,14 +25,15 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import title_scope
 from catalog.models import Title
-from catalog.selectors import title_for_write
+from catalog.selectors import TITLE_BRIEF, title_for_write
 from catalog.services import titles_changed
 from core import broker, sync
 from core.cache import bump, bump_existing
 from core.errors import Invalid, NotFound
 
-from .cache import title_reviews_scope, user_reviews_scope
-from .models import RATING_MAX, RATING_MIN, Review, ReviewDeletion
+from .cache import DRAIN_QUEUED_KEY, DRAIN_QUEUED_SECONDS, title_reviews_scope, user_reviews_scope
+from .models import RATING_MAX, RATING_MIN, RatingMark, Review, ReviewDeletion
+from .selectors import REVIEW_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -58,18 +65,72 @@ def clean_text(value) -> str:
     return value
 
 
-def _recompute_on_commit(title_id: int) -> None:
-    def enqueue() -> None:
-        from .tasks import recompute_title_rating
+def _rating_mark(title_id: int) -> None:
+    """Mark the title's rating stale and queue a drain once it commits.
 
-        try:
-            broker.enqueue(recompute_title_rating, args=(title_id,))
-        except broker.BrokerUnavailable:
-            # A broker outage must not turn a saved review into an error page
-            # or a slow one: the hourly reconcile_all_ratings repairs the rating.
-            logger.info("rating of title %s left to the reconciliation: broker unavailable", title_id)
+    The caller is in the write's transaction, before the review's row is
+    written: the mark's row lock is held from before the write to the
+    commit, so a drain skips the mark until the review is visible; and the
+    writer takes no lock on the title (the insert's key-share lock) before
+    it may wait on a mark a drain holds, so the drain, which locks the
+    title, never waits on a writer that waits on it."""
+    RatingMark.objects.bulk_create(
+        [RatingMark(title_id=title_id, marked_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["title_id"],
+        update_fields=["marked_at"],
+    )
+    transaction.on_commit(_drain_queue, robust=True)
 
-    transaction.on_commit(enqueue, robust=True)
+
+def _drain_queue() -> None:
+    # False: a drain is queued and has not started, so it will see this mark.
+    # None (the cache is down and ignored) or True: queue one.
+    if cache.add(DRAIN_QUEUED_KEY, 1, timeout=DRAIN_QUEUED_SECONDS) is False:
+        return
+    from .tasks import drain_rating_marks
+
+    try:
+        broker.enqueue(drain_rating_marks)
+    except broker.BrokerUnavailable:
+        # A broker outage must not turn a saved review into an error page or
+        # a slow one: the mark stays, and the beat's minute drain (or the
+        # hourly reconcile_all_ratings) recomputes the rating.
+        cache.delete(DRAIN_QUEUED_KEY)
+        logger.info("stale ratings left to the next drain: broker unavailable")
+
+
+DRAIN_BATCH = 500
+
+
+def title_rating_marks_drain(*, batch_size: int = DRAIN_BATCH) -> int:
+    """Recompute the rating of every marked title, a batch per transaction,
+    and remove their marks. Returns how many titles it recomputed.
+
+    A mark whose writer has not committed is locked and skipped (that
+    writer queues the next drain as it commits); a write that commits while
+    a batch runs waits on its title's mark, then marks it again. So after a
+    drain that runs once every write has committed, every rating is exact."""
+    cache.delete(DRAIN_QUEUED_KEY)  # before reading: a write from now on queues another drain
+    drained = 0
+    while True:
+        n = _rating_marks_drain_batch(batch_size=batch_size)
+        drained += n
+        if n < batch_size:
+            return drained
+
+
+@transaction.atomic
+def _rating_marks_drain_batch(*, batch_size: int) -> int:
+    ids = list(
+        RatingMark.objects.select_for_update(skip_locked=True)
+        .order_by("title_id")
+        .values_list("title_id", flat=True)[:batch_size]
+    )
+    if ids:
+        title_ratings_recompute(title_ids=ids)
+        RatingMark.objects.filter(title_id__in=ids).delete()
+    return len(ids)
 
 
 def _lists_changed_on_commit(*, title_id: int, user_id: int) -> None:
@@ -87,9 +148,10 @@ def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET)
     defaults: dict[str, Any] = {"rating": rating}
     if text is not UNSET:
         defaults["text"] = clean_text(text)
-    title = title_for_write(title_id=title_id)
+    title = title_for_write(title_id=title_id, brief=True)
+    _rating_mark(title.pk)
     review, created = Review.objects.update_or_create(user=user, title=title, defaults=defaults)
-    _recompute_on_commit(title.pk)
+    review.title = title  # what the answer embeds, without reading it again
     _lists_changed_on_commit(title_id=title.pk, user_id=user.pk)
     return review, created
 
@@ -109,7 +171,14 @@ def review_deletions_purge() -> int:
 
 
 def _own_review(*, user, review_id: int) -> Review:
-    review = Review.objects.select_for_update().filter(pk=review_id, user=user).first()
+    """The caller's review, locked (not its title), with the title's brief fields."""
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("title")
+        .only(*REVIEW_FIELDS, *TITLE_BRIEF)
+        .filter(pk=review_id, user=user)
+        .first()
+    )
     if review is None:
         raise NotFound(_("No such review."), code="review_not_found")
     return review
@@ -125,8 +194,8 @@ def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None
     review = _own_review(user=user, review_id=review_id)
     for key, value in values.items():
         setattr(review, key, value)
+    _rating_mark(review.title_id)
     review.save(update_fields=[*values, "updated_at"])
-    _recompute_on_commit(review.title_id)
     _lists_changed_on_commit(title_id=review.title_id, user_id=user.pk)
     return review
 
@@ -135,9 +204,9 @@ def review_update(*, user, review_id: int, rating: int = UNSET, text: str | None
 def review_delete(*, user, review_id: int) -> None:
     review = _own_review(user=user, review_id=review_id)
     title_id = review.title_id
+    _rating_mark(title_id)
     _record_deletions([(user.pk, review.pk, title_id)])
     review.delete()
-    _recompute_on_commit(title_id)
     _lists_changed_on_commit(title_id=title_id, user_id=user.pk)
 
 
@@ -163,7 +232,7 @@ def title_rating_recompute(*, title_id: int) -> bool:
     reviews leave the rating exactly equal to the mean. Returns whether the
     title exists.
     """
-    if not Title.objects.select_for_update().filter(pk=title_id).values_list("pk", flat=True).first():
+    if not Title.objects.select_for_update(no_key=True).filter(pk=title_id).values_list("pk", flat=True).first():
         return False
     Title.objects.filter(pk=title_id).update(**_rating_expressions())
     # The title changed; what shows its reviews with their number (the
@@ -229,9 +298,14 @@ def _recompute_many_on_commit(title_ids) -> None:
 @transaction.atomic
 def title_ratings_recompute(*, title_ids: list[int]) -> int:
     """:func:`title_rating_recompute` for many titles in one statement (the
-    rows locked first, in id order). Returns how many exist."""
+    rows locked first, in id order). Returns how many exist.
+
+    The lock is FOR NO KEY UPDATE: it serialises recomputes of a title but
+    does not wait for the key-share lock a review insert takes on it."""
     ids = sorted(set(title_ids))
-    found = list(Title.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    found = list(
+        Title.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+    )
     if found:
         Title.objects.filter(pk__in=found).update(**_rating_expressions())
         transaction.on_commit(lambda: bump_existing(*(title_scope(pk) for pk in found)))

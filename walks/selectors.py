@@ -57,23 +57,31 @@ def user_walks_changed(*, user_id: int, since, limit: int) -> tuple[list[Walk], 
     return rows, deleted
 
 
-def user_walk_counts(*, user_id: int, state: str | None = None) -> dict[str, int]:
-    """How many walks the user has of each type.
+def user_walk_tallies(*, user_id: int) -> dict[tuple[str, str], int]:
+    """How many walks the user has of each (type, state).
 
-    A GROUP BY over all the user's walks joined to their titles (tens of
-    milliseconds for thousands of walks), so it is cached under the user's
-    walks scope, which the walk services bump.
+    One GROUP BY over all the user's walks joined to their titles, cached
+    under the user's walks scope (which the walk services bump), so every
+    state filter of the profile is answered from the one entry. (A curator
+    changing a title's type moves its walks between types after
+    WALK_COUNTS_SECONDS at most: catalog cannot bump the walks' scopes.)
     """
 
-    def count() -> dict[str, int]:
-        qs = Walk.objects.filter(user_id=user_id)
-        if state:
-            qs = qs.filter(state=state)
-        rows = qs.values("title__type").annotate(n=Count("id")).order_by()
-        return {row["title__type"]: row["n"] for row in rows}
+    def count() -> dict[tuple[str, str], int]:
+        rows = Walk.objects.filter(user_id=user_id).values_list("title__type", "state").annotate(n=Count("id"))
+        return {(type_, state): n for type_, state, n in rows.order_by()}
 
     scope = user_walks_scope(user_id)
-    return cached(scope, cache_key(scope, "counts", state or ""), count, timeout=WALK_COUNTS_SECONDS)
+    return cached(scope, cache_key(scope, "tallies"), count, timeout=WALK_COUNTS_SECONDS)
+
+
+def user_walk_counts(*, user_id: int, state: str | None = None) -> dict[str, int]:
+    """How many walks the user has of each type (in ``state``, given one)."""
+    counts: dict[str, int] = {}
+    for (type_, state_), n in user_walk_tallies(user_id=user_id).items():
+        if state is None or state_ == state:
+            counts[type_] = counts.get(type_, 0) + n
+    return counts
 
 
 def title_walks(*, title_id: int, state: str | None = None) -> QuerySet[Walk]:

@@ -217,3 +217,28 @@ def test_user_reviews_query_count(auth_client, django_assert_max_num_queries, n)
     with django_assert_max_num_queries(6):
         response = auth_client.get(f"/api/v1/user/{person.pk}/reviews", {"page_size": 50, "type": "film"})
     assert len(response.json()["results"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_review_post_query_count(auth_client, user, run_on_commit, n):
+    """A review POST costs the same whatever the title's and the writer's sizes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    title = TitleFactory()
+    others = Title.objects.bulk_create(Title(name=f"T{i}", type="film", release_year=2000) for i in range(n))
+    Review.objects.bulk_create(Review(user=user, title=t, rating=50) for t in others)
+    people = [UserFactory(password=None) for _ in range(n)]
+    Review.objects.bulk_create(Review(user=p, title=title, rating=30) for p in people)
+    with CaptureQueriesContext(connection) as captured:
+        response = run_on_commit(
+            auth_client.post, "/api/v1/reviews", {"title_id": title.pk, "rating": 90}, format="json"
+        )
+    assert response.status_code == 201
+    assert response.json()["title"]["id"] == title.pk
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # the user (1; the session is cached), the title with its brief fields (1), the
+    # review looked up and inserted (2), the mark (1); the drain at the commit (eager
+    # here): the marks (1), the title locked (1), its rating (1), the marks deleted (1)
+    assert len(statements) <= 9, "\n".join(s[:90] for s in statements)
+    assert rating_of(title) == (pytest.approx((30 * n + 90) / (n + 1)), n + 1)

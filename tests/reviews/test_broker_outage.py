@@ -24,7 +24,7 @@ def broker_down(monkeypatch):
         attempts.append(kwargs)
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    monkeypatch.setattr(tasks.recompute_title_rating, "apply_async", apply_async)
+    monkeypatch.setattr(tasks.drain_rating_marks, "apply_async", apply_async)
     yield attempts
     broker.reset()
 

@@ -5,10 +5,12 @@ import threading
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Title
+from config.celery import app as celery_app
 from reviews import services, tasks
-from reviews.models import Review
+from reviews.models import RatingMark, Review
 from tests.catalog.factories import ReviewFactory, TitleFactory
 from tests.factories import UserFactory
 
@@ -53,32 +55,101 @@ def test_recompute_does_not_touch_updated_at():
     assert title.updated_at == before
 
 
+@pytest.fixture
+def queued_drains(monkeypatch):
+    """A broker that keeps the drains queued (nothing runs until the test says)."""
+    celery_app.conf.task_always_eager = False  # conftest's _eager_celery restores it
+    queued = []
+    monkeypatch.setattr(tasks.drain_rating_marks, "apply_async", lambda *a, **kw: queued.append(kw))
+    return queued
+
+
+def marked():
+    return set(RatingMark.objects.values_list("title_id", flat=True))
+
+
 @pytest.mark.django_db
-def test_each_write_enqueues_one_recompute_on_commit(django_capture_on_commit_callbacks, monkeypatch):
-    title = TitleFactory()
-    user = UserFactory()
-    enqueued = []
-    apply_async = tasks.recompute_title_rating.apply_async
-
-    def spy(args=(), kwargs=None, **options):
-        enqueued.append(tuple(args))
-        return apply_async(args=args, kwargs=kwargs, **options)
-
-    monkeypatch.setattr(tasks.recompute_title_rating, "apply_async", spy)
+def test_each_write_marks_its_title_and_queues_a_drain_on_commit(django_capture_on_commit_callbacks, queued_drains):
+    title, user = TitleFactory(), UserFactory()
     with django_capture_on_commit_callbacks(execute=False):
         review, _ = services.review_upsert(user=user, title_id=title.pk, rating=80, text="")
-    assert enqueued == []
-    assert rating_of(title) == (None, 0)  # nothing until the commit
+    assert marked() == {title.pk}  # in the write's transaction
+    assert queued_drains == []  # nothing until the commit
+    assert rating_of(title) == (None, 0)
 
     for call in (
         lambda: services.review_upsert(user=user, title_id=title.pk, rating=60),
         lambda: services.review_update(user=user, review_id=review.pk, rating=20),
         lambda: services.review_delete(user=user, review_id=review.pk),
     ):
-        enqueued.clear()
+        queued_drains.clear()
+        tasks.drain_rating_marks()  # the previous write's drain ran
+        assert marked() == set()
         with django_capture_on_commit_callbacks(execute=True):
             call()
-        assert enqueued == [(title.pk,)]
+        assert marked() == {title.pk}
+        assert len(queued_drains) == 1
+
+
+@pytest.mark.django_db
+def test_writes_between_two_drains_queue_one_drain_and_one_recompute(django_capture_on_commit_callbacks, queued_drains):
+    title, other = TitleFactory(), TitleFactory()
+    people = [UserFactory(password=None) for _ in range(3)]
+    for person, rating in zip(people, (10, 40, 70), strict=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.review_upsert(user=person, title_id=title.pk, rating=rating)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_upsert(user=people[0], title_id=other.pk, rating=90)
+    assert len(queued_drains) == 1
+    assert marked() == {title.pk, other.pk}
+    assert rating_of(title) == (None, 0)
+
+    # the marks locked (1), the titles locked (1), one UPDATE for both (1), the marks deleted (1),
+    # and the savepoints of the nested atomic blocks
+    with CaptureQueriesContext(connection) as captured:
+        assert tasks.drain_rating_marks() == 2
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 4
+    assert sum(sql.startswith('UPDATE "catalog_title"') for sql in statements) == 1
+    assert rating_of(title) == (pytest.approx(40.0), 3)
+    assert rating_of(other) == (90, 1)
+    assert marked() == set()
+
+    # the drain started: the next write queues the next one
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_upsert(user=people[1], title_id=other.pk, rating=50)
+    assert len(queued_drains) == 2
+
+
+@pytest.mark.django_db
+def test_the_drain_goes_in_batches_and_forgets_deleted_titles():
+    titles = [TitleFactory() for _ in range(5)]
+    for i, title in enumerate(titles):
+        ReviewFactory(title=title, rating=i * 20)
+    RatingMark.objects.bulk_create([RatingMark(title_id=t.pk) for t in titles] + [RatingMark(title_id=987654)])
+    assert services.title_rating_marks_drain(batch_size=2) == 6
+    assert marked() == set()
+    assert [rating_of(t) for t in titles] == [(i * 20, 1) for i in range(5)]
+
+
+@pytest.mark.django_db
+def test_eager_writes_leave_the_rating_exact_at_once(django_capture_on_commit_callbacks):
+    """The embedded default: the drain runs at the commit."""
+    title = TitleFactory()
+    user, other = UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        review, _ = services.review_upsert(user=user, title_id=title.pk, rating=80)
+    assert rating_of(title) == (80, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_upsert(user=other, title_id=title.pk, rating=20)
+    assert rating_of(title) == (50, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_update(user=user, review_id=review.pk, rating=40)
+    assert rating_of(title) == (30, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_delete(user=user, review_id=review.pk)
+    assert rating_of(title) == (20, 1)
+    assert marked() == set()
 
 
 @pytest.mark.django_db
@@ -121,6 +192,7 @@ def test_reconcile_fixes_every_drifted_title_and_leaves_the_rest():
 def test_reconcile_is_scheduled():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "reviews.tasks.reconcile_all_ratings" in scheduled
+    assert "reviews.tasks.drain_rating_marks" in scheduled
     assert tasks.reconcile_all_ratings.name == "reviews.tasks.reconcile_all_ratings"
 
 
@@ -205,7 +277,7 @@ def test_a_real_worker_recomputes_the_rating(celery_worker_process):
 def test_a_review_on_the_real_worker_path(celery_worker_process, monkeypatch):
     """The service's own on_commit enqueue reaches a real worker (sent to the worker's queue)."""
     worker = celery_worker_process
-    task = tasks.recompute_title_rating
+    task = tasks.drain_rating_marks
     apply_async = task.apply_async
 
     def to_the_workers_queue(args=(), kwargs=None, **options):

@@ -135,3 +135,36 @@ def test_the_id_url_and_former_usernames_redirect_to_the_username(client):
     assert newcomer.profile.username in client.get("/u/first-name/").content.decode()
     assert client.get("/u/second-name/stats/").headers["Location"] == "/u/third-name/stats/"
     assert client.get("/u/nobody-at-all/").status_code == 404
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_a_cold_profile_is_computed_once_and_shares_its_counts(
+    member_client, clear_cache, django_capture_on_commit_callbacks, n
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from walks import selectors, services
+
+    person = UserFactory()
+    titles = Title.objects.bulk_create(Title(name=f"T{i}", type="game", release_year=2000) for i in range(n))
+    Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
+    url = f"/u/{person.profile.username}/"
+    member_client.get("/")  # the session and the user cached
+    clear_cache()
+    member_client.force_login(member_client.user)
+    assert member_client.get(url).status_code == 200  # cold: computes the body once and stores it
+    with CaptureQueriesContext(connection) as second:
+        assert member_client.get(url).status_code == 200
+    assert not [q for q in second.captured_queries if '"walks_walk"' in q["sql"]]
+    # another state filter reads the same (type, state) tallies: no GROUP BY again
+    with CaptureQueriesContext(connection) as filtered:
+        html = member_client.get(url, {"state": "in_progress"}).content.decode()
+    assert not [q for q in filtered.captured_queries if 'COUNT("walks_walk"."id")' in q["sql"]]
+    # a write shows at once
+    with django_capture_on_commit_callbacks(execute=True):
+        services.walk_upsert(user=person, title_id=titles[0].pk, state="in_progress")
+    html = member_client.get(url, {"state": "in_progress"}).content.decode()
+    assert html.count("title-card--walk") == 1
+    assert selectors.user_walk_counts(user_id=person.pk) == {"game": n}
+    assert selectors.user_walk_counts(user_id=person.pk, state="completed") == ({"game": n - 1} if n > 1 else {})
