@@ -246,6 +246,7 @@ def celery_worker_process(transactional_db, tmp_path):
     import sys
     import uuid
 
+    from django.conf import settings
     from django.db import connection
 
     redis_url = os.environ.get("REDIS_URL")
@@ -264,6 +265,9 @@ def celery_worker_process(transactional_db, tmp_path):
         "EMAIL_FILE_PATH": str(mail_dir),
         "EMAIL_BACKEND": "core.mail.FileAndConsoleEmailBackend",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-secret"),
+        # The worker shares this test process's cache namespace: what one
+        # side sets (the rating drain's "queued" flag) the other must see.
+        "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
