@@ -256,3 +256,45 @@ def test_admin_merge_action(client):
     assert done.status_code == 302
     assert not Title.objects.filter(pk=dup.pk).exists() and Walk.objects.get().title_id == keep.pk
     assert client.get(url + "?origin=").status_code == 200
+
+
+def test_an_import_marks_the_ratings_it_changes_and_the_drain_makes_them_exact(monkeypatch):
+    """The titles an import reviews are marked stale in one statement per
+    batch once it commits; with the broker down no drain is queued, the
+    marks stay, and the next drain (the beat's minute one) makes them exact."""
+    from kombu.exceptions import OperationalError
+
+    from config.celery import app as celery_app
+    from core import broker
+    from reviews import tasks
+    from reviews.models import RatingMark
+
+    person = UserFactory()
+    films = [TitleFactory(name=f"Film number {i}", type="film", release_year=1950 + i) for i in range(3)]
+    monkeypatch.setattr(services, "BATCH", 2)
+    broker.reset()
+    celery_app.conf.task_always_eager = False  # conftest's _eager_celery restores it
+    tried = []
+
+    def apply_async(*args, **kwargs):
+        tried.append(kwargs)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(tasks.drain_rating_marks, "apply_async", apply_async)
+    try:
+        job = run(person, "letterboxd", "ratings.csv", generated_letterboxd(3))
+    finally:
+        broker.reset()
+    assert job.status == Status.DONE and job.counts["review_created"] == 3
+    assert len(tried) == 1  # the second batch found the breaker open
+    assert set(RatingMark.objects.values_list("title_id", flat=True)) == {f.pk for f in films}
+    for film in films:
+        film.refresh_from_db()
+        assert film.rating_count == 0  # not recomputed yet
+
+    celery_app.conf.task_always_eager = True
+    assert tasks.drain_rating_marks() == 3
+    assert not RatingMark.objects.exists()
+    for film, rating in zip(films, (10, 20, 30), strict=True):
+        film.refresh_from_db()
+        assert (film.rating, film.rating_count) == (rating, 1)
