@@ -198,8 +198,13 @@ def test_ten_thousand_rows_in_a_constant_number_of_queries_per_batch():
         services._batch_run(job.pk)
     with CaptureQueriesContext(connection) as second:
         services._batch_run(job.pk)
-    # The same work per batch whatever it holds (inserts come in chunks of 500).
-    assert len(first) == len(second) <= 45
+    # The same work per batch whatever it holds (inserts come in chunks of
+    # 500, SQLite's of 100 to 500): the job and its rows, the name match
+    # (with the planner setting around it on PostgreSQL), titles, walks,
+    # reviews, the report, the job; once committed, the rating marks and
+    # (Celery eager here) their drain: marks read, titles locked and
+    # recomputed, marks deleted, and the drain's last, empty read.
+    assert len(first) == len(second) <= 60
     # Planning: one name query per 1,000 rows, plus the row inserts (SQLite
     # takes about 100 rows per INSERT, PostgreSQL 1,000).
     assert len(upload_queries) <= 10_000 // 100 + 20
