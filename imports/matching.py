@@ -80,7 +80,8 @@ def match_rows(rows: list[Row]) -> list[tuple[int | None, str]]:
                 break
         else:
             pending.append(i)
-    keys = {k for i in pending for k in _keys(rows[i])}
+    row_keys = {i: _keys(rows[i]) for i in pending}  # folding a name is the costly part: once per row
+    keys = {k for ks in row_keys.values() for k in ks}
     types = {rows[i].type for i in pending}
     candidates: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     if keys:
@@ -94,7 +95,7 @@ def match_rows(rows: list[Row]) -> list[tuple[int | None, str]]:
             candidates[(type_, key)].append((year, pk))
     for i in pending:
         row = rows[i]
-        options = [c for k in _keys(row) for c in candidates.get((row.type, k), [])]
+        options = [c for k in row_keys[i] for c in candidates.get((row.type, k), [])]
         if not options:
             continue
         if row.year is None:
