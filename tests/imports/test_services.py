@@ -303,3 +303,20 @@ def test_an_import_marks_the_ratings_it_changes_and_the_drain_makes_them_exact(m
     for film, rating in zip(films, (10, 20, 30), strict=True):
         film.refresh_from_db()
         assert (film.rating, film.rating_count) == (rating, 1)
+
+
+@pytest.mark.parametrize("rows", [30, 500])
+def test_a_batch_costs_the_same_queries_at_two_sizes(rows, django_assert_max_num_queries):
+    person = UserFactory()
+    TitleFactory(name="Film number 7", type="film", release_year=1957)
+    job = services.import_upload(
+        user=person, source="letterboxd", upload=upload("ratings.csv", generated_letterboxd(rows))
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=Status.QUEUED)
+    # As in the test above: the job, its rows, the match, titles, walks,
+    # reviews, the report, the job; the marks and their eager drain. Inserts
+    # come in chunks (SQLite's of 100 to 500), so 30 rows cost a few fewer.
+    with django_assert_max_num_queries(60):
+        assert services._batch_run(job.pk) is True
+    job.refresh_from_db()
+    assert job.done == rows and Review.objects.filter(user=person).count() == rows
