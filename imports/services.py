@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -331,9 +331,25 @@ def _import_rows(job: ImportJob, rows: list[ImportRow], counts: Counter) -> None
         outcome[r.pk].extend(row.notes)
     for r in rows:
         r.outcome = "; ".join(str(o) for o in outcome[r.pk])[:300]
-    # The report: the batch's rows written again with their outcomes, one
-    # DELETE and one INSERT (an UPDATE ... CASE over 500 rows costs seconds
-    # on PostgreSQL).
+    _report_write(rows)
+
+
+def _report_write(rows: list[ImportRow]) -> None:
+    """The report: each row's outcome and title, in one statement per batch
+    (``bulk_update``'s UPDATE ... CASE over 500 rows costs seconds on
+    PostgreSQL). PostgreSQL joins the rows to three arrays; elsewhere the
+    rows are deleted and inserted again (SQLite does that in milliseconds,
+    and it needs no SQL of its own)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ImportRow._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS r SET outcome = v.outcome, title_id = v.title_id"  # noqa: S608 - the table name only
+                " FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v(id, outcome, title_id)"
+                " WHERE r.id = v.id",
+                [[r.pk for r in rows], [r.outcome for r in rows], [r.title_id for r in rows]],
+            )
+        return
     ImportRow.objects.filter(pk__in=[r.pk for r in rows])._raw_delete(ImportRow.objects.db)
     ImportRow.objects.bulk_create(rows, batch_size=BATCH)
 

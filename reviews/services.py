@@ -100,6 +100,36 @@ def _drain_queue() -> None:
         logger.info("stale ratings left to the next drain: broker unavailable")
 
 
+def title_ratings_mark_on_commit(*, title_ids) -> None:
+    """Mark many titles' ratings stale once the caller's transaction has
+    committed (a bulk write: an import batch), in one statement, and queue
+    one drain (none when one is queued already).
+
+    After the commit rather than before the rows, as :func:`_rating_mark`
+    does: a batch holds its transaction for a good part of a second, and
+    marks taken at its start would make every review of those titles wait
+    for it. A mark written after the reviews committed is exact all the
+    same (the drain that takes it reads them); a process that dies in
+    between leaves the rating to the hourly reconciliation. The marks go in
+    title order, so two such statements never wait on each other in a cycle."""
+    ids = sorted(set(title_ids))
+    if not ids:
+        return
+
+    def mark() -> None:
+        now = timezone.now()
+        RatingMark.objects.bulk_create(
+            [RatingMark(title_id=t, marked_at=now) for t in ids],
+            update_conflicts=True,
+            unique_fields=["title_id"],
+            update_fields=["marked_at"],
+            batch_size=DRAIN_BATCH,
+        )
+        _drain_queue()
+
+    transaction.on_commit(mark, robust=True)
+
+
 DRAIN_BATCH = 500
 
 
@@ -317,7 +347,8 @@ def reviews_bulk_upsert(*, user, reviews: dict[int, tuple[int, str]], overwrite:
     """Set the user's reviews of many titles (title id → (rating, text)) in
     a constant number of queries. An existing review is kept unless
     ``overwrite``. Returns per title ``"created"``, ``"updated"`` or
-    ``"kept"``; the ratings of the titles touched are recomputed once, by one task."""
+    ``"kept"``; the titles touched are marked once the write commits, and
+    their ratings recomputed by the drain (:func:`title_ratings_mark_on_commit`)."""
     if not reviews:
         return {}
     clean = {tid: (clean_rating(r), clean_text(t)) for tid, (r, t) in reviews.items()}
@@ -341,7 +372,7 @@ def reviews_bulk_upsert(*, user, reviews: dict[int, tuple[int, str]], overwrite:
     Review.objects.bulk_update(changed, ["rating", "text", "updated_at"], batch_size=500)
     touched = [t for t, what in outcome.items() if what != "kept"]
     if touched:
-        _recompute_many_on_commit(touched)
+        title_ratings_mark_on_commit(title_ids=touched)
         scopes = (user_reviews_scope(user.pk), *(title_reviews_scope(t) for t in touched))
         transaction.on_commit(lambda: bump_existing(*scopes))
     return outcome

@@ -15,7 +15,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -69,7 +69,10 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
     def as_data(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if not (v is None or v is False or v == "" or v == [])}
+        # Shallow (``asdict`` deep-copies every field: a quarter of the plan's time).
+        data = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        data["notes"] = list(self.notes)
+        return {k: v for k, v in data.items() if not (v is None or v is False or v == "" or v == [])}
 
     @classmethod
     def from_data(cls, data: dict) -> Row:
