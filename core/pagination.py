@@ -6,6 +6,11 @@ page past the end a 404 (``page_not_found``), both in the project's
 catalogue caches the size of a type rather than counting it every time);
 and a page far from the start is read with a deferred join (see
 :meth:`Paginator.page`).
+
+Beside page numbers, every list answers ``?cursor=``: keyset pages,
+constant time at any depth, ``{next, previous, results}`` without a
+``count`` (see core.cursor). ``?cursor=start`` (or an empty ``cursor=``)
+is the first page; ``next`` and ``previous`` carry the cursors.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
+from . import cursor
+from .cursor import encode_cursor, ordering_key  # noqa: F401  (for the benchmark and clients)
 from .errors import Invalid, NotFound
 
 # Pages that start this many rows or more into the list read their ids first.
@@ -103,6 +111,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
+        self.cursor_page = None
+        if cursor.PARAM in request.query_params:
+            if self.page_query_param in request.query_params:
+                message = _("Use either a cursor or a page number, not both.")
+                raise Invalid(message, code="cursor_with_page", errors={cursor.PARAM: [message]})
+            raw = request.query_params[cursor.PARAM]
+            self.cursor_page = cursor.cursor_page(queryset, request, size=page_size, raw=raw)
+            return self.cursor_page.rows
         count = getattr(view, "count_hint", None)
         paginator = Paginator(queryset, page_size, count=(lambda: count(queryset)) if count else None)
         number = request.query_params.get(self.page_query_param, "1")
@@ -118,6 +134,39 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except EmptyPage:
             raise NotFound(_("There is no such page."), code="page_not_found") from None
         return list(self.page)
+
+    def get_paginated_response(self, data):
+        if self.cursor_page is None:
+            return super().get_paginated_response(data)
+        url = self.request.build_absolute_uri()
+
+        def link(value: str | None) -> str | None:
+            return None if value is None else replace_query_param(url, cursor.PARAM, value)
+
+        return Response(
+            {"next": link(self.cursor_page.next), "previous": link(self.cursor_page.previous), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema):
+        out = super().get_paginated_response_schema(schema)
+        out["required"] = ["results"]
+        out["properties"]["count"]["description"] = "Every row of the list; absent in cursor mode (`cursor=`)."
+        for name in ("next", "previous"):
+            out["properties"][name]["description"] = f"The {name} page (with its cursor in cursor mode), or null."
+        return out
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": cursor.PARAM,
+                "required": False,
+                "in": "query",
+                "description": "Cursor mode: `start` (or empty) for the first page, then the cursor in "
+                "`next` or `previous`. The answer has no `count`; not with `page`.",
+                "schema": {"type": "string"},
+            },
+        ]
 
 
 def page_for(request, queryset, *, param: str = "page", per_page: int = 20, count=None):

@@ -70,7 +70,10 @@ DESCRIPTIONS = {
     429: "Too many requests: see `Retry-After` and the `RateLimit` headers.",
     503: "Temporarily unavailable; try again in a minute.",
 }
-PAGE_CODES = {400: ["invalid_page", "invalid_page_size"], 404: ["page_not_found"]}
+PAGE_CODES = {
+    400: ["invalid_page", "invalid_page_size", "invalid_cursor", "cursor_with_page"],
+    404: ["page_not_found"],
+}
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -302,6 +305,7 @@ READ_HEADERS = {
 PAGE_PARAMS = {
     "page": {"type": "integer", "minimum": 1, "description": "From 1 (also `last`)."},
     "page_size": {"type": "integer", "minimum": 1, "description": "From 1; more than 100 gives 100."},
+    "cursor": {"type": "string", "maxLength": 512, "pattern": "^[A-Za-z0-9_-]*$"},
 }
 
 RATE_LIMIT_HEADERS = {

@@ -15,7 +15,7 @@ the tombstones of the rows deleted since then. The client keeps
   and both carry the ``server_time`` to sync from afterwards.
 - The read takes no other parameter (a state filter would hide a walk
   that left the state): with ``type``, ``state``, ``page`` or
-  ``page_size`` it is a 400 ``updated_since_alone``.
+  ``page_size`` (or ``cursor``) it is a 400 ``updated_since_alone``.
 
 Each app keeps its own tombstones (``walks.WalkDeletion``,
 ``reviews.ReviewDeletion``), written by the services that delete and
@@ -38,7 +38,7 @@ PARAM = "updated_since"
 TOMBSTONE_DAYS = 30
 MAX_CHANGES = 1000
 OVERLAP = timedelta(seconds=10)
-ALONE = ("type", "state", "page", "page_size", "ordering")
+ALONE = ("type", "state", "page", "page_size", "ordering", "cursor")
 
 
 def server_time() -> datetime:

@@ -44,6 +44,9 @@ STATE_CODES = {
     # Rules OpenAPI cannot state for query parameters: updated_since within the
     # tombstones' 30 days and alone (core.sync).
     "updated_since_too_old", "updated_since_alone", "too_many_changes",
+    # A cursor is opaque, valid only as the server made it for the list, and
+    # not with a page number (core.cursor).
+    "invalid_cursor", "cursor_with_page",
     # Approximations the schema does not spell out: a web address as URLValidator
     # reads it, and Django's password validators (similar to the e-mail, too common).
     "links_invalid",

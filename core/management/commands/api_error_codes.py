@@ -25,6 +25,10 @@ The schema is served at `/api/v1/schema` (OpenAPI 3.1; Swagger UI at `/api/v1/do
 - Limited endpoints carry `RateLimit-Policy` and `RateLimit` (IETF draft); a 429 adds `Retry-After`.
 - `page` from 1 (or `last`), `page_size` from 1 (more than 100 gives 100); anything else is a 400
   `invalid_page`/`invalid_page_size`. A repeated query parameter is a 400 `repeated_parameter`.
+- Every paginated list also answers `cursor=start` (or an empty `cursor=`): pages by cursor, the same
+  order, constant time at any depth, `{next, previous, results}` without `count`; follow `next` and
+  `previous`. A cursor is for its list and ordering only: another, or a tampered one, is a 400
+  `invalid_cursor`; with `page` a 400 `cursor_with_page`.
 - `/user/@me/walks` and `/user/@me/reviews` are the caller's own lists. With `updated_since=<ISO 8601>`
   they answer `{results, deleted, server_time}`: what changed and what was deleted since then (deletions
   are kept 30 days; older is a 400 `updated_since_too_old`: read everything, then sync from its
