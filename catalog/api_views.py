@@ -9,12 +9,14 @@ from rest_framework.views import APIView
 from core.api import parse, query_choice
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
+from reviews.cache import title_reviews_scope, user_reviews_scope
 from reviews.selectors import title_rating_histogram
 from reviews.serializers import ReviewOut
+from walks.cache import user_walks_scope
 from walks.serializers import WalkOut
 
 from . import cache, selectors, services
-from .cache import title_list_scope
+from .cache import title_list_scope, title_scope
 from .models import TitleType
 from .permissions import catalog_permission_check
 from .serializers import CoverIn, TitleIn, TitleOut, TitlePatchIn
@@ -96,8 +98,17 @@ class TitleDetail(APIView):
 
     @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
     def get(self, request, pk: int):
-        title, walk, review = title_with_mine(pk=pk, user=request.user)
-        return Response(_title_payload(request, title, walk, review))
+        def answer() -> dict:
+            title, walk, review = title_with_mine(pk=pk, user=request.user)
+            return _title_payload(request, title, walk, review)
+
+        # The caller's whole answer, rendered: the title (its rating too), its
+        # histogram (its reviews), the caller's walks and reviews (their own
+        # walk and review of it). Each is bumped by its writer once it
+        # commits, so the caller's own write shows on their next request.
+        user_id = request.user.pk
+        scopes = (title_scope(pk), title_reviews_scope(pk), user_walks_scope(user_id), user_reviews_scope(user_id))
+        return cached_json(scopes, request, answer, timeout=cache.TITLE_DETAIL_CACHE_SECONDS, parts=(user_id,))
 
     @extend_schema(summary="Change a title (curators)", request=TitlePatchIn(partial=True), responses=TITLE_DETAIL)
     def patch(self, request, pk: int):
