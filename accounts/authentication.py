@@ -3,6 +3,11 @@ service tokens for machines (only on the endpoints that accept them)."""
 
 from __future__ import annotations
 
+import functools
+import threading
+import time
+from collections import OrderedDict
+
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -97,10 +102,8 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         prefetch(keys, plan=plan)
 
     def get_validated_token(self, raw_token):
-        from rest_framework_simplejwt.tokens import AccessToken
-
         try:
-            return AccessToken(raw_token)
+            return _access_token_class()(raw_token)
         except ExpiredTokenError as exc:
             raise TokenExpired() from exc
         except TokenError as exc:
@@ -119,6 +122,66 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         if token_family_revoked(validated_token.get(FAMILY_CLAIM)):
             raise TokenSignedOut()
         return user
+
+
+# The claims of access tokens whose signature this process checked, by the
+# token's exact bytes: a mobile client sends the same token for its 15
+# minutes, and checking the same signature over the same bytes again can
+# only give the same answer. Expiry (and the token's type and id) are checked
+# on every request as before; the password, family and activity checks of
+# get_user are not touched. Bounded; a lost entry costs one check.
+VERIFIED_TOKENS = 1024
+_verified: OrderedDict[tuple, dict] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+class _VerifiedOnce:
+    """simplejwt's token backend, remembering the tokens it verified."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def decode(self, token, verify: bool = True) -> dict:
+        if not verify:
+            return self.backend.decode(token, verify=False)
+        # The key and algorithm are part of the memo's key: settings changed
+        # in a test (or a reload) never accept a token checked with others.
+        key = (self.backend.algorithm, self.backend.signing_key, token)
+        with _verified_lock:
+            payload = _verified.get(key)
+        exp = payload.get("exp") if payload is not None else None
+        if isinstance(exp, int | float) and exp > time.time() - self.backend.get_leeway().total_seconds():
+            return dict(payload)
+        payload = self.backend.decode(token, verify=True)  # raises on a bad signature or an expired token
+        with _verified_lock:
+            _verified[key] = dict(payload)
+            while len(_verified) > VERIFIED_TOKENS:
+                _verified.popitem(last=False)
+        return payload
+
+
+def _backend():
+    from rest_framework_simplejwt.state import token_backend
+
+    wrapped = getattr(_backend, "cached", None)
+    if wrapped is None or wrapped.backend is not token_backend:
+        wrapped = _backend.cached = _VerifiedOnce(token_backend)
+    return wrapped
+
+
+@functools.cache
+def _access_token_class():
+    # Imported at first use, as before: simplejwt's tokens module reads the settings.
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    class VerifiedOnceAccessToken(AccessToken):
+        def get_token_backend(self):
+            return _backend()
+
+    return VerifiedOnceAccessToken
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
