@@ -68,18 +68,20 @@ class TitleListCreate(APIView):
     )
     def get(self, request):
         params = request.query_params
-        queryset = selectors.title_list(
-            type=params.get("type"), search=params.get("search"), ordering=query_choice(request, "ordering")
-        ).prefetch_related("external_ids")
-        self._type, self._search = params.get("type"), params.get("search")
+        # The type names the scope: checked first, so that no bad one starts a version.
+        self._type, self._search = selectors.clean_type(params.get("type"), required=True), params.get("search")
+
+        def page() -> dict:
+            # Built (and its parameters checked) on a miss only: a hit is for a
+            # URL whose parameters were good when it was computed.
+            queryset = selectors.title_list(
+                type=self._type, search=self._search, ordering=query_choice(request, "ordering")
+            ).prefetch_related("external_ids")
+            return paginated_response(request, queryset, TitleOut, view=self).data
+
         # The same for every caller (see TITLE_LIST_CACHE_SECONDS).
         scope = title_list_scope(self._type)
-        return cached_json(
-            scope,
-            request,
-            lambda: paginated_response(request, queryset, TitleOut, view=self).data,
-            timeout=cache.TITLE_LIST_CACHE_SECONDS,
-        )
+        return cached_json(scope, request, page, timeout=cache.TITLE_LIST_CACHE_SECONDS)
 
     @extend_schema(summary="Add a title (curators)", request=TitleIn, responses={201: TITLE_DETAIL})
     def post(self, request):
