@@ -3,6 +3,11 @@ service tokens for machines (only on the endpoints that accept them)."""
 
 from __future__ import annotations
 
+import functools
+import threading
+import time
+from collections import OrderedDict
+
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -11,9 +16,12 @@ from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from core.cache import prefetch
+
+from .cache import token_family_revoked_key
 from .models import ServiceToken
 from .service_tokens import service_token_authenticate
-from .user_cache import cached_user
+from .user_cache import cached_user, cached_user_keys
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
@@ -46,6 +54,12 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     401 ``token_revoked`` at once instead of living out their 15 minutes; so
     do the access tokens of a refresh-token family that was signed out or
     reused (a mark in the cache, see ``accounts.services.token_family_end``).
+
+    Once the token's signature and expiry are checked, the user's cache
+    entry, the family's mark and (on a GET) what the same request of the same
+    person read the last time are fetched in one round trip
+    (``core.cache.prefetch``): a warm cached GET makes no other. The checks
+    below are the same with or without it, on entries read in this request.
     """
 
     def authenticate(self, request):
@@ -57,13 +71,39 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
             return None
         if raw.decode(errors="replace").startswith(ServiceToken.PREFIX):
             return None  # a service token presented where only people may call
-        return self.get_user(self.get_validated_token(raw)), None
+        token = self.get_validated_token(raw)
+        self._prefetch(request, token)
+        return self.get_user(token), None
 
-    def get_validated_token(self, raw_token):
-        from rest_framework_simplejwt.tokens import AccessToken
+    def _prefetch(self, request, token) -> None:
+        from django.utils.translation import get_language
+
+        from .services import FAMILY_CLAIM
 
         try:
-            return AccessToken(raw_token)
+            user_id = int(token.get(jwt_settings.USER_ID_CLAIM))
+        except (TypeError, ValueError):
+            return  # get_user refuses it
+        keys = cached_user_keys(user_id)
+        family = token.get(FAMILY_CLAIM)
+        if family:
+            keys.append(token_family_revoked_key(str(family)))
+        plan = None
+        if request.method in ("GET", "HEAD"):
+            # What the answer's keys can depend on: core.cache.request_cache_key's parts and the caller.
+            plan = (
+                request.method,
+                request.scheme,
+                request.get_host(),
+                get_language(),
+                request.get_full_path(),
+                user_id,
+            )
+        prefetch(keys, plan=plan)
+
+    def get_validated_token(self, raw_token):
+        try:
+            return _access_token_class()(raw_token)
         except ExpiredTokenError as exc:
             raise TokenExpired() from exc
         except TokenError as exc:
@@ -82,6 +122,66 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         if token_family_revoked(validated_token.get(FAMILY_CLAIM)):
             raise TokenSignedOut()
         return user
+
+
+# The claims of access tokens whose signature this process checked, by the
+# token's exact bytes: a mobile client sends the same token for its 15
+# minutes, and checking the same signature over the same bytes again can
+# only give the same answer. Expiry (and the token's type and id) are checked
+# on every request as before; the password, family and activity checks of
+# get_user are not touched. Bounded; a lost entry costs one check.
+VERIFIED_TOKENS = 1024
+_verified: OrderedDict[tuple, dict] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+class _VerifiedOnce:
+    """simplejwt's token backend, remembering the tokens it verified."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def decode(self, token, verify: bool = True) -> dict:
+        if not verify:
+            return self.backend.decode(token, verify=False)
+        # The key and algorithm are part of the memo's key: settings changed
+        # in a test (or a reload) never accept a token checked with others.
+        key = (self.backend.algorithm, self.backend.signing_key, token)
+        with _verified_lock:
+            payload = _verified.get(key)
+        exp = payload.get("exp") if payload is not None else None
+        if isinstance(exp, int | float) and exp > time.time() - self.backend.get_leeway().total_seconds():
+            return dict(payload)
+        payload = self.backend.decode(token, verify=True)  # raises on a bad signature or an expired token
+        with _verified_lock:
+            _verified[key] = dict(payload)
+            while len(_verified) > VERIFIED_TOKENS:
+                _verified.popitem(last=False)
+        return payload
+
+
+def _backend():
+    from rest_framework_simplejwt.state import token_backend
+
+    wrapped = getattr(_backend, "cached", None)
+    if wrapped is None or wrapped.backend is not token_backend:
+        wrapped = _backend.cached = _VerifiedOnce(token_backend)
+    return wrapped
+
+
+@functools.cache
+def _access_token_class():
+    # Imported at first use, as before: simplejwt's tokens module reads the settings.
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    class VerifiedOnceAccessToken(AccessToken):
+        def get_token_backend(self):
+            return _backend()
+
+    return VerifiedOnceAccessToken
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

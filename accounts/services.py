@@ -40,7 +40,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from core import broker, ratelimit
-from core.cache import bump
+from core.cache import bump, cache_get
 from core.errors import Conflict, Invalid, NotAuthenticated, RateLimited, ServiceError, Unavailable
 from core.i18n import clean_locale, locale_or_default
 from core.images import reencode_image
@@ -391,8 +391,9 @@ def token_pair_issue(*, user: User, family: str | None = None) -> TokenPair:
 
 
 def token_family_revoked(family: str | None) -> bool:
-    """Whether access tokens of ``family`` were signed out (one cache read per API call)."""
-    return bool(family) and bool(cache.get(token_family_revoked_key(str(family))))
+    """Whether access tokens of ``family`` were signed out (one cache read per API
+    call, or none when JWT authentication fetched it with the request's other reads)."""
+    return bool(family) and bool(cache_get(token_family_revoked_key(str(family))))
 
 
 def token_family_end(*, user: User, family: str | None, reuse: bool) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from core.cache import bump, cache_key, cached
+from core.cache import bump, cache_key, cached, read_keys
 
 from .cache import USER_CACHE_SECONDS, user_scope
 
@@ -30,7 +30,17 @@ def cached_user(user_id):
     except (TypeError, ValueError):
         return None
     scope = user_scope(user_id)
-    return cached(scope, cache_key(scope, "user"), lambda: _load(user_id), timeout=USER_CACHE_SECONDS)
+    return cached(scope, _user_key(scope), lambda: _load(user_id), timeout=USER_CACHE_SECONDS)
+
+
+def cached_user_keys(user_id: int) -> list[str]:
+    """The cache keys :func:`cached_user` reads (for ``core.cache.prefetch``)."""
+    scope = user_scope(user_id)
+    return read_keys(scope, _user_key(scope))
+
+
+def _user_key(scope: str) -> str:
+    return cache_key(scope, "user")
 
 
 def cached_for_user(user_id: int, purpose: str, compute: Callable):

@@ -9,12 +9,14 @@ from rest_framework.views import APIView
 from core.api import parse, query_choice
 from core.cache import cached_json
 from core.pagination import PageNumberPagination, paginated_response
+from reviews.cache import title_reviews_scope, user_reviews_scope
 from reviews.selectors import title_rating_histogram
 from reviews.serializers import ReviewOut
+from walks.cache import user_walks_scope
 from walks.serializers import WalkOut
 
 from . import cache, selectors, services
-from .cache import title_list_scope
+from .cache import title_list_scope, title_scope
 from .models import TitleType
 from .permissions import catalog_permission_check
 from .serializers import CoverIn, TitleIn, TitleOut, TitlePatchIn
@@ -66,18 +68,20 @@ class TitleListCreate(APIView):
     )
     def get(self, request):
         params = request.query_params
-        queryset = selectors.title_list(
-            type=params.get("type"), search=params.get("search"), ordering=query_choice(request, "ordering")
-        ).prefetch_related("external_ids")
-        self._type, self._search = params.get("type"), params.get("search")
+        # The type names the scope: checked first, so that no bad one starts a version.
+        self._type, self._search = selectors.clean_type(params.get("type"), required=True), params.get("search")
+
+        def page() -> dict:
+            # Built (and its parameters checked) on a miss only: a hit is for a
+            # URL whose parameters were good when it was computed.
+            queryset = selectors.title_list(
+                type=self._type, search=self._search, ordering=query_choice(request, "ordering")
+            ).prefetch_related("external_ids")
+            return paginated_response(request, queryset, TitleOut, view=self).data
+
         # The same for every caller (see TITLE_LIST_CACHE_SECONDS).
         scope = title_list_scope(self._type)
-        return cached_json(
-            scope,
-            request,
-            lambda: paginated_response(request, queryset, TitleOut, view=self).data,
-            timeout=cache.TITLE_LIST_CACHE_SECONDS,
-        )
+        return cached_json(scope, request, page, timeout=cache.TITLE_LIST_CACHE_SECONDS)
 
     @extend_schema(summary="Add a title (curators)", request=TitleIn, responses={201: TITLE_DETAIL})
     def post(self, request):
@@ -96,8 +100,17 @@ class TitleDetail(APIView):
 
     @extend_schema(summary="A title with the caller's own walk and review", responses=TITLE_DETAIL)
     def get(self, request, pk: int):
-        title, walk, review = title_with_mine(pk=pk, user=request.user)
-        return Response(_title_payload(request, title, walk, review))
+        def answer() -> dict:
+            title, walk, review = title_with_mine(pk=pk, user=request.user)
+            return _title_payload(request, title, walk, review)
+
+        # The caller's whole answer, rendered: the title (its rating too), its
+        # histogram (its reviews), the caller's walks and reviews (their own
+        # walk and review of it). Each is bumped by its writer once it
+        # commits, so the caller's own write shows on their next request.
+        user_id = request.user.pk
+        scopes = (title_scope(pk), title_reviews_scope(pk), user_walks_scope(user_id), user_reviews_scope(user_id))
+        return cached_json(scopes, request, answer, timeout=cache.TITLE_DETAIL_CACHE_SECONDS, parts=(user_id,))
 
     @extend_schema(summary="Change a title (curators)", request=TitlePatchIn(partial=True), responses=TITLE_DETAIL)
     def patch(self, request, pk: int):

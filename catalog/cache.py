@@ -12,6 +12,10 @@ from __future__ import annotations
 # within this many seconds, the title itself at once.
 TITLE_LIST_CACHE_SECONDS = 60
 TITLE_CACHE_SECONDS = 600
+# A title's detail as one caller sees it (with their walk and review): every
+# part is dropped by its writer's bump; this bounds a missed one, as the
+# caller's own walk and review are bounded (catalog.title_page).
+TITLE_DETAIL_CACHE_SECONDS = 60
 # Counting a whole type is kept this long (dropped when a title is added,
 # retyped or deleted); a search's count this long (never dropped).
 COUNT_CACHE_SECONDS = 60
