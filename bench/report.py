@@ -37,7 +37,8 @@ def shortfall(value: float, target: float, *, higher_is_better: bool = True, per
     """How far a miss is from its target: "missed by 6 points, ×0.85 of the
     target" for a ratio, "×2.1 the limit" for a limit."""
     if higher_is_better:
-        points = f"by {(target - value) * 100:.0f} points, " if percent else ""
+        gap = round((target - value) * 100)
+        points = f"by {gap} point{'s' if gap != 1 else ''}, " if percent else ""
         return f"missed {points}×{value / target:.2f} of the target"
     return f"missed: ×{value / target:.1f} the limit"
 
