@@ -34,13 +34,13 @@ MCP_LIMIT_RATIO = 2.0
 
 
 def shortfall(value: float, target: float, *, higher_is_better: bool = True, percent: bool = False) -> str:
-    """How far a miss is from its target: "missed by 6 points, ×0.85 of the
-    target" for a ratio, "×2.1 the limit" for a limit."""
+    """How far a miss is from its target: "by 6 points, ×0.85 of the target"
+    for a ratio to reach, "×2.1 the limit" for a limit to stay under."""
     if higher_is_better:
         gap = round((target - value) * 100)
         points = f"by {gap} point{'s' if gap != 1 else ''}, " if percent else ""
-        return f"missed {points}×{value / target:.2f} of the target"
-    return f"missed: ×{value / target:.1f} the limit"
+        return f"{points}×{value / target:.2f} of the target"
+    return f"×{value / target:.1f} the limit"
 
 
 def _run(case: dict, c: str) -> dict | None:
@@ -77,7 +77,7 @@ def evaluate(results: dict) -> list[dict]:
         if target and row["ratio"] is not None and row["ratio"] < target:
             row["misses"].append(
                 f"throughput {row['ratio']:.0%} < {target:.0%} of the ceiling "
-                f"({shortfall(row['ratio'], target, percent=True)})"
+                f"(missed {shortfall(row['ratio'], target, percent=True)})"
             )
         p99 = hi["latency_us"]["p99"] / 1000 if hi else 0.0
         if case["kind"] not in ("ceiling", "info") and hi and p99 > P99_LIMIT_MS:
@@ -205,7 +205,7 @@ def bench_table(results: dict) -> str:
                 else ["-", "-", "-"]
             )
         ratio = f"{row['ratio']:.0%}" if row["ratio"] is not None else ""
-        verdict = "; ".join(row["misses"]) or ("ok" if case["kind"] != "ceiling" else "")
+        verdict = "; ".join(row["misses"]) or {"ceiling": "", "info": "info"}.get(case["kind"], "ok")
         lines.append(
             f"{case['key']:24} {cells[0]:>8} {cells[1]:>7} {cells[2]:>7} {cells[3]:>9} {cells[4]:>7} {cells[5]:>7} "
             f"{ratio:>6}  {verdict}"
