@@ -705,15 +705,8 @@ def main() -> None:
         conn.execute("VACUUM FULL catalog_title")
         t = lap("vacuum full titles", t)
     # Largest tables first, so that the two builders finish together.
-    size_rank = {
-        3: 0,
-        4: 1,
-        2: 2,
-        0: 3,
-        5: 4,
-        6: 5,
-        1: 6,
-    }  # walks, reviews, titles, users, watchlist, follows, profiles
+    # walks, reviews, titles, users, watchlist, follows, profiles
+    size_rank = {3: 0, 4: 1, 2: 2, 0: 3, 5: 4, 6: 5, 1: 6}
     recreate.sort(key=lambda item: size_rank[item[0]])
     build_indexes(url, [create for _, create in recreate])
     t = lap("indexes and constraints", t)
