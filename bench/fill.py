@@ -51,10 +51,12 @@ from django.db import connection as django_connection  # noqa: E402
 from django.db import models  # noqa: E402
 
 from accounts.models import Profile, User  # noqa: E402
+from bench.harness import FILL_VERSION  # noqa: E402
 from catalog.models import Title  # noqa: E402
 from catalog.names import name_key  # noqa: E402
 from reviews.models import Review  # noqa: E402
-from walks.models import Walk  # noqa: E402
+from social.models import Follow  # noqa: E402
+from walks.models import Walk, WatchlistEntry  # noqa: E402
 
 BENCH_PASSWORD = "bench-password-1"
 CHUNK = 50_000
@@ -253,7 +255,8 @@ class Plan:
         if sum(self.hot_reviews) > budget:
             scale = budget / sum(self.hot_reviews)
             self.hot_reviews = [max(1, int(n * scale)) for n in self.hot_reviews]
-        self.rng = random.Random(env_int("BENCH_SEED", 20260101))
+        self.seed = env_int("BENCH_SEED", 20260101)
+        self.rng = random.Random(self.seed)
         rng = self.rng
         self.now = datetime.now(UTC).replace(microsecond=0)
         # Timestamps are drawn from a pool: formatting millions of datetimes
@@ -267,6 +270,8 @@ class Plan:
         self.hot_titles = rng.sample(range(1, self.titles + 1), len(self.hot_reviews))
         self.popular = rng.sample(range(1, self.titles + 1), max(1, self.titles // 100))
         self.heavy_user = rng.randrange(1, self.users + 1)
+        # Not from self.rng: the data drawn after it stays the same.
+        self.social_user = (self.heavy_user + self.users // 2) % self.users + 1 if self.users > 1 else 1
         self.type_of: list[str] = [""] + [TYPES[rng.randrange(len(TYPES))] for _ in range(self.titles)]
         # The hot titles are games and films with reviews to write home about.
         for i, tid in enumerate(self.hot_titles):
@@ -501,6 +506,40 @@ def user_rows(plan: Plan):
         yield walks, reviews
 
 
+def social_rows(plan: Plan):
+    """Watchlists and follows: one user in ten has a watchlist (1 to 30
+    titles) and follows 1 to 20 people; ``plan.social_user`` (the signed-in
+    person of the home, feed and watchlist cases) follows SOCIAL_FOLLOWS people
+    and wants SOCIAL_WATCHLIST titles. Its own random stream, so the rest of
+    the data is what it was before these tables were filled."""
+    rng = random.Random(plan.seed + 1)
+    stamps, n_stamps = plan.stamps, len(plan.stamps)
+    watch: list[str] = []
+    follows: list[str] = []
+    watch_id = follow_id = 0
+    for uid in range(1, plan.users + 1):
+        social = uid == plan.social_user
+        if not social and (uid % 10 or plan.users < 2):
+            continue
+        n_watch = SOCIAL_WATCHLIST if social else rng.randrange(1, 31)
+        for tid in rng.sample(range(1, plan.titles + 1), min(n_watch, plan.titles)):
+            watch_id += 1
+            watch.append(f"{watch_id}\t{uid}\t{tid}\t{stamps[rng.randrange(n_stamps)]}")
+        n_follow = SOCIAL_FOLLOWS if social else rng.randrange(1, 21)
+        for other in rng.sample(range(1, plan.users + 1), min(n_follow + 1, plan.users)):
+            if other == uid or n_follow == 0:
+                continue
+            n_follow -= 1
+            follow_id += 1
+            stamp = stamps[rng.randrange(n_stamps)]
+            follows.append(f"{follow_id}\t{uid}\t{other}\tapproved\t{stamp}\t{stamp}")
+    return watch, follows
+
+
+SOCIAL_FOLLOWS = 200
+SOCIAL_WATCHLIST = 300
+WATCHLIST_COLUMNS = ["id", "user_id", "title_id", "added_at"]
+FOLLOW_COLUMNS = ["id", "follower_id", "followee_id", "status", "created_at", "approved_at"]
 WALK_COLUMNS = ["id", "user_id", "title_id", "state", "created_at", "updated_at"]
 REVIEW_COLUMNS = ["id", "user_id", "title_id", "rating", "text", "created_at", "updated_at"]
 
@@ -596,6 +635,8 @@ def main() -> None:
         "titles": Table(Title, TITLE_COLUMNS),
         "walks": Table(Walk, WALK_COLUMNS),
         "reviews": Table(Review, REVIEW_COLUMNS),
+        "watchlist": Table(WatchlistEntry, WATCHLIST_COLUMNS),
+        "follows": Table(Follow, FOLLOW_COLUMNS),
     }
     print(
         f"filling: {plan.titles} titles, {plan.users} users, ~{plan.walks} walks, ~{plan.reviews} reviews; "
@@ -639,6 +680,11 @@ def main() -> None:
         review_lines.clear()
         conn.commit()
         t = lap("reviews", t)
+        watch_lines, follow_lines = social_rows(plan)
+        counts["watchlist"] = tables["watchlist"].copy(conn, iter(watch_lines))
+        counts["follows"] = tables["follows"].copy(conn, iter(follow_lines))
+        conn.commit()
+        t = lap("watchlists+follows", t)
 
         # One set-based statement for every title's rating, as the periodic
         # reconciliation would leave it.
@@ -659,7 +705,8 @@ def main() -> None:
         conn.execute("VACUUM FULL catalog_title")
         t = lap("vacuum full titles", t)
     # Largest tables first, so that the two builders finish together.
-    size_rank = {3: 0, 4: 1, 2: 2, 0: 3, 1: 4}  # walks, reviews, titles, users, profiles
+    # walks, reviews, titles, users, watchlist, follows, profiles
+    size_rank = {3: 0, 4: 1, 2: 2, 0: 3, 5: 4, 6: 5, 1: 6}
     recreate.sort(key=lambda item: size_rank[item[0]])
     build_indexes(url, [create for _, create in recreate])
     t = lap("indexes and constraints", t)
@@ -693,10 +740,12 @@ def main() -> None:
                 "heavy_walks": plan.heavy_walks,
                 "hot_reviews": plan.hot_reviews,
                 "seed": env_int("BENCH_SEED", 20260101),
+                "version": FILL_VERSION,
             },
             "rows": counts,
             "hot_titles": [[tid, hot_counts.get(tid, 0)] for tid in plan.hot_titles],
             "heavy_user": plan.heavy_user,
+            "social_user": plan.social_user,
             "password": BENCH_PASSWORD,
             "rare_words": plan.rare_words[:50],
             "timings": timings,

@@ -25,6 +25,8 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 BIN = Path(PY).parent
+# Raised when bench/fill.py gains tables or rows, so that BENCH_REUSE_DB refills an older database.
+FILL_VERSION = 2
 
 
 def env_int(name: str, default: int) -> int:

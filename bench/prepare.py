@@ -34,6 +34,57 @@ from accounts.models import User  # noqa: E402
 from catalog.models import Title  # noqa: E402
 
 WRITERS = 32
+ORDERINGS = ["id", "-id", "release_year", "-release_year", "rating", "-rating"]
+CURSORS = 2000
+
+
+def cursor_paths(max_title_id: int) -> tuple[list[str], str]:
+    """Paths of the titles list (games) by cursor at random depths, in every
+    ordering: ``(paths, "")``, or ``([], why)`` when the cursor mode is not
+    there. A cursor names a row (the ordering key's value and the id, or the
+    id alone for ``id``), built with ``core.pagination.encode_cursor`` from
+    rows read at random from the database."""
+    import random
+    from urllib.parse import quote
+
+    from core import pagination
+
+    encode = getattr(pagination, "encode_cursor", None)
+    if encode is None:
+        return [], "core.pagination has no encode_cursor (the ?cursor= mode is not merged)"
+    rng = random.Random(13)
+    ids = [rng.randrange(1, max_title_id + 1) for _ in range(CURSORS * 4)]
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, rating, release_year FROM catalog_title WHERE type = 'game' AND id = ANY(%s)", [ids])
+        rows = cur.fetchall()
+    rng.shuffle(rows)
+    paths = []
+    try:
+        for pk, rating, year in rows:
+            ordering = rng.choice(ORDERINGS)
+            key = ordering.lstrip("-")
+            if key == "rating" and rating is None:
+                ordering, key = rng.choice(["id", "-id"]), "id"
+            values = [pk] if key == "id" else [rating if key == "rating" else year, pk]
+            cursor = encode(ordering, values)
+            paths.append(f"/api/v1/titles?type=game&ordering={ordering}&cursor={quote(str(cursor), safe='')}")
+            if len(paths) >= CURSORS:
+                break
+    except Exception as exc:  # a helper of another shape than assumed: say so, measure the rest
+        return [], f"core.pagination.encode_cursor failed: {exc!r}"
+    return paths, ""
+
+
+def writable_rows(user_ids: list[int], table: str, per_user: int = 50) -> dict[int, list[int]]:
+    """Up to ``per_user`` ids of each user's rows in ``table`` (walks or
+    reviews), for the PATCH cases: each request changes a row of its sender."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT user_id, (array_agg(id ORDER BY id))[1:%s] FROM {table}
+                WHERE user_id = ANY(%s) GROUP BY user_id""",
+            [per_user, user_ids],
+        )
+        return {uid: ids for uid, ids in cur.fetchall()}
 
 
 def one(sql: str, params=()) -> object:
@@ -81,7 +132,18 @@ def main() -> None:
     writers = list(
         User.objects.exclude(pk__in=[heavy, caller]).order_by("pk").values_list("pk", flat=True)[100 : 100 + WRITERS]
     )
-    users = {u.pk: u for u in User.objects.filter(pk__in=[heavy, caller, typical, *writers])}
+    social = info.get("social_user")
+    users = {
+        u.pk: u for u in User.objects.filter(pk__in=[heavy, caller, typical, *writers, *([social] if social else [])])
+    }
+    writer_walks = writable_rows(writers, "walks_walk")
+    writer_reviews = writable_rows(writers, "reviews_review")
+    max_title_id = one("SELECT max(id) FROM catalog_title")
+    cursors, cursor_skip = cursor_paths(max_title_id)
+    social_counts = {
+        "follows": one("SELECT count(*) FROM social_follow WHERE follower_id = %s", [social]) if social else 0,
+        "watchlist": one("SELECT count(*) FROM walks_watchlistentry WHERE user_id = %s", [social]) if social else 0,
+    }
 
     type_count = Title.objects.filter(type="game").count()
     last_page = max(1, (type_count + 19) // 20)
@@ -125,10 +187,19 @@ def main() -> None:
             "heavy": jwt_for(users[heavy]),
             "writers": [jwt_for(users[pk]) for pk in writers if pk in users],
         },
-        "session": {"caller": session_for(users[caller])},
+        "session": {"caller": session_for(users[caller]), **({"social": session_for(users[social])} if social else {})},
         "session_cookie_name": settings.SESSION_COOKIE_NAME,
-        "max_title_id": one("SELECT max(id) FROM catalog_title"),
+        "max_title_id": max_title_id,
+        # The writers' own rows, for the PATCH cases: [[jwt, [ids]], ...].
+        "writer_walks": [[jwt_for(users[pk]), writer_walks[pk]] for pk in writers if writer_walks.get(pk)],
+        "writer_reviews": [[jwt_for(users[pk]), writer_reviews[pk]] for pk in writers if writer_reviews.get(pk)],
+        "social_user": social,
+        "social_counts": social_counts,
+        "cursor_paths": cursors,
+        "cursor_skip": cursor_skip,
     }
+    if social:
+        data["jwt"]["social"] = jwt_for(users[social])
     out.write_text(json.dumps(data, indent=2))
     print(
         f"prepared: hot title {hot_title} ({hot_reviews} reviews), heavy user {heavy} ({heavy_walks} walks), "

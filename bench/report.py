@@ -18,10 +18,29 @@ BENCH = Path(__file__).resolve().parent
 REPORT = BENCH / "REPORT.md"
 RESULTS = BENCH / "results"
 
-TARGET_RATIO = {"json-list": 0.30, "json": 0.30, "html": 0.20, "write": 0.15}
+# Issue 19's targets, as ratios of the ceiling's req/s at 32 connections, by
+# kind of case: cached JSON (lists, a title's reviews, a person's walks, the
+# title detail, and so the feed, watchlist and provider-search lists) 40%;
+# HTML pages 20% (the home and feed pages are HTML: the HTML target); writes
+# 10% and p99 < 100 ms like every case; a random depth by cursor 10%. "info"
+# cases (a random page by number) are measured and shown without a target.
+TARGET_RATIO = {"json-list": 0.40, "json": 0.40, "html": 0.20, "write": 0.10, "cursor": 0.10}
 P99_LIMIT_MS = 100.0
 RECOMPUTE_LIMIT_MS = 50.0
 RSS_LIMIT_MB = 150.0
+IMPORT_LIMIT_S = 60.0
+STATS_LIMIT_MS = 50.0
+MCP_LIMIT_RATIO = 2.0
+
+
+def shortfall(value: float, target: float, *, higher_is_better: bool = True, percent: bool = False) -> str:
+    """How far a miss is from its target: "by 6 points, ×0.85 of the target"
+    for a ratio to reach, "×2.1 the limit" for a limit to stay under."""
+    if higher_is_better:
+        gap = round((target - value) * 100)
+        points = f"by {gap} point{'s' if gap != 1 else ''}, " if percent else ""
+        return f"{points}×{value / target:.2f} of the target"
+    return f"×{value / target:.1f} the limit"
 
 
 def _run(case: dict, c: str) -> dict | None:
@@ -56,9 +75,16 @@ def evaluate(results: dict) -> list[dict]:
             row["ratio_low"] = lo["rps"] / ceil_low
         target = TARGET_RATIO.get(case["kind"])
         if target and row["ratio"] is not None and row["ratio"] < target:
-            row["misses"].append(f"throughput {row['ratio']:.0%} < {target:.0%} of the ceiling")
-        if case["kind"] != "ceiling" and hi and hi["latency_us"]["p99"] / 1000 > P99_LIMIT_MS:
-            row["misses"].append(f"p99 {_ms(hi['latency_us']['p99'])} ms > {P99_LIMIT_MS:.0f} ms")
+            row["misses"].append(
+                f"throughput {row['ratio']:.0%} < {target:.0%} of the ceiling "
+                f"(missed {shortfall(row['ratio'], target, percent=True)})"
+            )
+        p99 = hi["latency_us"]["p99"] / 1000 if hi else 0.0
+        if case["kind"] not in ("ceiling", "info") and hi and p99 > P99_LIMIT_MS:
+            row["misses"].append(
+                f"p99 {_ms(hi['latency_us']['p99'])} ms > {P99_LIMIT_MS:.0f} ms "
+                f"({shortfall(p99, P99_LIMIT_MS, higher_is_better=False)})"
+            )
         if hi:
             non2xx = sum(n for s, n in hi["statuses"].items() if not s.startswith("2"))
             if non2xx:
@@ -81,6 +107,86 @@ def evaluate(results: dict) -> list[dict]:
     return rows
 
 
+def other_targets(results: dict) -> list[dict]:
+    """The targets measured outside wrk: one row each, ``{"target", "measured",
+    "met"}`` (``met`` None when it was not measured, with the reason)."""
+    rows = []
+
+    def add(target: str, measured: str, met: bool | None, by: str = "") -> None:
+        rows.append({"target": target, "measured": measured, "met": met, "by": "" if met else by})
+
+    rec = results.get("recompute")
+    if rec:
+        ok = rec["median_ms"] < RECOMPUTE_LIMIT_MS and rec["correct"]
+        add(
+            f"Rating recomputation of the title with {rec['reviews']:,} reviews < {RECOMPUTE_LIMIT_MS:.0f} ms",
+            f"`{rec['function']}` called directly, {len(rec['runs_ms'])} runs: median {rec['median_ms']} ms "
+            f"(min {rec['min_ms']}, max {rec['max_ms']}); result "
+            f"{'equals' if rec['correct'] else '**differs from**'} the mean of its reviews",
+            ok,
+            shortfall(rec["median_ms"], RECOMPUTE_LIMIT_MS, higher_is_better=False),
+        )
+    st = results.get("stats")
+    label = f"A person's statistics ({(st or {}).get('walks', 5000):,} walks), uncached, < {STATS_LIMIT_MS:.0f} ms"
+    if st and "stats" in st:
+        median = st["stats"]["median_ms"]
+        limit = st.get("limit_ms", STATS_LIMIT_MS)
+        add(
+            label,
+            f"`stats.selectors.compute_user_stats` called directly for user {st.get('user', '?')} "
+            f"({st['walks']:,} walks, {st['reviews']:,} reviews), {st['stats']['runs']} runs: "
+            f"{st['stats']['queries']} queries, median {median} ms (min {st['stats']['min_ms']}, max "
+            f"{st['stats']['max_ms']}); their year in review {st['year']['queries']} queries, "
+            f"median {st['year']['median_ms']} ms",
+            median < limit,
+            shortfall(median, limit, higher_is_better=False),
+        )
+    elif st is not None:
+        add(label, f"not measured: {st.get('skipped', '?')}", None)
+    imp = results.get("imports")
+    label = f"Import of {(imp or {}).get('rows', 10_000):,} rows < {IMPORT_LIMIT_S:.0f} s"
+    if imp and "total_seconds" in imp:
+        q = imp["queries_per_batch"]
+        add(
+            label,
+            f"Letterboxd CSV, {imp['matched']:,} rows matching titles already there: upload (parse + plan) "
+            f"{imp['upload_seconds']} s, run {imp['run_seconds']} s in {imp['batches']} batches "
+            f"({imp['rows_per_second']} rows/s), **{imp['total_seconds']} s** in all; {q['min']} to {q['max']} "
+            f"queries per batch; status {imp['status']}",
+            imp["total_seconds"] < IMPORT_LIMIT_S and imp["status"] == "done",
+            shortfall(imp["total_seconds"], IMPORT_LIMIT_S, higher_is_better=False),
+        )
+    elif imp is not None:
+        add(label, f"not measured: {imp.get('skipped', '?')}", None)
+    mcp = results.get("mcp")
+    label = f"MCP `tools/call` of `set_walk` within {MCP_LIMIT_RATIO:.0f}× of the REST POST"
+    if mcp and "ratio_p50" in mcp:
+        rest, call = mcp["rest_post_walk_1"], mcp["mcp_set_walk_1"]
+        par = mcp.get("threads", 4)
+        rest_n, call_n = mcp.get(f"rest_post_walk_{par}", {}), mcp.get(f"mcp_set_walk_{par}", {})
+        add(
+            label,
+            f"uvicorn, {mcp['requests']} sequential requests each: REST p50 {rest['p50_ms']} ms "
+            f"({rest['req_per_s']} req/s), MCP p50 {call['p50_ms']} ms ({call['req_per_s']} req/s): "
+            f"**×{mcp['ratio_p50']}**; on {par} connections {rest_n.get('req_per_s', '?')} against "
+            f"{call_n.get('req_per_s', '?')} req/s",
+            mcp["ratio_p50"] <= MCP_LIMIT_RATIO,
+            shortfall(mcp["ratio_p50"], MCP_LIMIT_RATIO, higher_is_better=False),
+        )
+    elif mcp is not None:
+        add(label, f"not measured: {mcp.get('skipped', '?')}", None)
+    mem = results.get("worker_memory") or []
+    if mem:
+        worst = max(w["rss_kb"] for w in mem) / 1024
+        add(
+            f"Each worker's RSS < {RSS_LIMIT_MB:.0f} MB after the run",
+            "RSS / PSS, MB: " + ", ".join(f"{w['rss_kb'] / 1024:.0f} / {w['pss_kb'] / 1024:.0f}" for w in mem),
+            worst < RSS_LIMIT_MB,
+            shortfall(worst, RSS_LIMIT_MB, higher_is_better=False),
+        )
+    return rows
+
+
 def bench_table(results: dict) -> str:
     lines = [
         f"{'case':24} {'c=1 rps':>8} {'p50':>7} {'p99':>7} {'c=32 rps':>9} {'p50':>7} {'p99':>7} {'ratio':>6}  verdict"
@@ -99,11 +205,14 @@ def bench_table(results: dict) -> str:
                 else ["-", "-", "-"]
             )
         ratio = f"{row['ratio']:.0%}" if row["ratio"] is not None else ""
-        verdict = "; ".join(row["misses"]) or ("ok" if case["kind"] != "ceiling" else "")
+        verdict = "; ".join(row["misses"]) or {"ceiling": "", "info": "info"}.get(case["kind"], "ok")
         lines.append(
             f"{case['key']:24} {cells[0]:>8} {cells[1]:>7} {cells[2]:>7} {cells[3]:>9} {cells[4]:>7} {cells[5]:>7} "
             f"{ratio:>6}  {verdict}"
         )
+    for row in other_targets(results):
+        verdict = "not measured" if row["met"] is None else "ok" if row["met"] else f"MISSED ({row['by']})"
+        lines.append(f"{row['target'][:60]:60} {verdict}")
     return "\n".join(lines)
 
 
@@ -189,9 +298,11 @@ def bench_markdown(results: dict) -> str:
             else ""
         )
         target = TARGET_RATIO.get(case["kind"])
-        target_txt = f"≥ {target:.0%}" if target else ""
+        target_txt = f"≥ {target:.0%}" if target else ("none (information)" if case["kind"] == "info" else "")
         verdict = (
-            "**missed**: " + "; ".join(row["misses"]) if row["misses"] else ("met" if case["kind"] != "ceiling" else "")
+            "**missed**: " + "; ".join(row["misses"])
+            if row["misses"]
+            else {"ceiling": "", "info": "information"}.get(case["kind"], "met")
         )
         if "vs_page1" in row and not row["misses"]:
             verdict += f" ({row['vs_page1']:.1f}x page 1; uncached {row.get('vs_page1_cold', 0):.1f}x)"
@@ -201,37 +312,30 @@ def bench_markdown(results: dict) -> str:
             f"| {label} | {case['kind']} | {q_txt} | " + " | ".join(cells) + f" | {ratio} | {target_txt} | {verdict} |"
         )
     out.append("")
-    rec = results.get("recompute")
-    if rec:
-        ok = rec["median_ms"] < RECOMPUTE_LIMIT_MS
-        out.append(
-            f"**Rating recomputation** of the title with {rec['reviews']:,} reviews, `{rec['function']}` called "
-            f"directly, {len(rec['runs_ms'])} runs: median **{rec['median_ms']} ms** (min {rec['min_ms']}, max "
-            f"{rec['max_ms']}); target < {RECOMPUTE_LIMIT_MS:.0f} ms: {'met' if ok else '**missed**'}; "
-            f"result {'equals' if rec['correct'] else '**differs from**'} the mean of its reviews.\n"
-        )
-    st = results.get("stats")
-    if st:
-        ok = st["stats"]["median_ms"] < st["limit_ms"]
-        out.append(
-            f"**A person's statistics**, uncached (`stats.selectors.compute_user_stats` called directly, "
-            f"{st['walks']:,} walks and {st['reviews']:,} reviews, {st['stats']['runs']} runs): "
-            f"{st['stats']['queries']} queries, median **{st['stats']['median_ms']} ms** (min {st['stats']['min_ms']}, "
-            f"max {st['stats']['max_ms']}); target < {st['limit_ms']} ms: {'met' if ok else '**missed**'}. "
-            f"Their year in review: {st['year']['queries']} queries, median {st['year']['median_ms']} ms.\n"
-        )
-    mem = results.get("worker_memory") or []
-    if mem:
-        worst = max(w["rss_kb"] for w in mem) / 1024
-        out.append(
-            "**Worker memory after the run** (RSS / PSS, MB): "
-            + ", ".join(f"{w['rss_kb'] / 1024:.0f} / {w['pss_kb'] / 1024:.0f}" for w in mem)
-            + f"; target < {RSS_LIMIT_MB:.0f} MB RSS each: {'met' if worst < RSS_LIMIT_MB else '**missed**'}.\n"
-        )
-    missed = [r for r in rows_eval if r["misses"]]
-    measured = [r for r in rows_eval if r["case"]["kind"] != "ceiling" and not r["case"].get("skipped")]
+    others = other_targets(results)
+    if others:
+        out.append("The targets measured outside wrk, once, after the wrk cases, against the same database:\n")
+        out.append("| Target | Measured | Verdict |")
+        out.append("|---|---|---|")
+        for row in others:
+            verdict = "not measured" if row["met"] is None else "met" if row["met"] else f"**missed** ({row['by']})"
+            out.append(f"| {row['target']} | {row['measured']} | {verdict} |")
+        out.append("")
+    measured = [r for r in rows_eval if r["case"]["kind"] not in ("ceiling", "info") and not r["case"].get("skipped")]
+    missed = [r for r in measured if r["misses"]]
+    others_measured = [r for r in others if r["met"] is not None]
     out.append(
         f"**Summary:** {len(measured) - len(missed)} of {len(measured)} measured cases meet every target"
+        + (
+            f"; {sum(1 for r in others_measured if r['met'])} of {len(others_measured)} other targets met"
+            if others_measured
+            else ""
+        )
+        + (
+            f"; not measured: {', '.join(r['target'] for r in others if r['met'] is None)}"
+            if any(r["met"] is None for r in others)
+            else ""
+        )
         + (
             f"; skipped (not available when the run was made): {', '.join(r['case']['key'] for r in rows_eval if r['case'].get('skipped'))}"
             if any(r["case"].get("skipped") for r in rows_eval)

@@ -7,7 +7,8 @@ Environment (all optional):
   BENCH_WARMUP (2)                  seconds of warm-up per case
   BENCH_CONNECTIONS ("1,32")        connection counts measured
   BENCH_REUSE_DB=1                  keep a filled database of the same sizes
-  BENCH_ONLY                        comma-separated case keys to run (debugging)
+  BENCH_ONLY                        comma-separated case keys to run (debugging); "stats",
+                                    "imports" and "mcp" select the measures after the wrk cases
   BENCH_WORKER_CLASS, BENCH_WORKERS, BENCH_THREADS, BENCH_MAX_REQUESTS   gunicorn
   BENCH_PG_PORT (55433), BENCH_REDIS_PORT (56380), BENCH_SERVICES_DIR, BENCH_HTTP_PORT
   BENCH_KEEP_SERVICES=1             leave our PostgreSQL and Redis running afterwards
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 import urllib.error
@@ -32,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import RESULTS, Harness, env_int, log, write_requests
+from bench import provider_cache
+from bench.harness import FILL_VERSION, RESULTS, Harness, env_int, log, write_requests
 
 API = "/api/v1"
 ORDERINGS = ["id", "-id", "release_year", "-release_year", "rating", "-rating"]
@@ -42,7 +45,7 @@ ORDERINGS = ["id", "-id", "release_year", "-release_year", "rating", "-rating"]
 class Case:
     key: str
     label: str
-    kind: str  # ceiling | json-list | json | html | write
+    kind: str  # ceiling | json-list | json | html | write | cursor | info (report.TARGET_RATIO)
     lines: list[tuple[str, str, dict[str, str], str]]
     note: str = ""
     runs: dict[str, dict] = field(default_factory=dict)
@@ -56,6 +59,7 @@ def fill_sizes() -> dict:
         "users": env_int("BENCH_USERS", 100_000),
         "walks": env_int("BENCH_WALKS", 2_000_000),
         "reviews": env_int("BENCH_REVIEWS", 1_000_000),
+        "version": FILL_VERSION,
     }
 
 
@@ -103,10 +107,11 @@ def build_cases(ctx: dict) -> list[Case]:
         Case(
             "titles_spread",
             f"Titles, type=game, a random page of all {ctx['type_count_game'] // 20:,} in a random ordering",
-            "json-list",
+            "info",
             spread_lines(ctx, jwt),
-            note="nearly all of them not cached",
+            note="nearly all of them not cached; by page number, information: the cursor case has the target",
         ),
+        cursor_case(ctx, jwt),
         Case(
             "search_selective",
             f"Titles, type=game, search={ctx['search']['selective']!r}",
@@ -174,6 +179,16 @@ def build_cases(ctx: dict) -> list[Case]:
             get(ctx["paths"]["profile_page"][0], cookie),
         ),
     ]
+    cases += social_cases(ctx, jwt)
+    cases.append(
+        Case(
+            "provider_search",
+            f"Provider search, type={provider_cache.TYPE}, q={provider_cache.QUERY!r}, answered from its cache",
+            "json-list",
+            get(provider_cache.PATH, jwt),
+            note="20 results",
+        )
+    )
     rng = random.Random(7)
     writers = ctx["jwt"]["writers"]
     posts = []
@@ -200,6 +215,119 @@ def build_cases(ctx: dict) -> list[Case]:
             note="each enqueues a rating recompute",
         )
     )
+    cases += write_cases(ctx)
+    return cases
+
+
+def cursor_case(ctx: dict, headers: dict[str, str]) -> Case:
+    """Titles by cursor at random depths (bench/prepare.py builds the cursors
+    with ``core.pagination.encode_cursor``); skipped, with the reason, where
+    the cursor mode is not there."""
+    paths = ctx.get("cursor_paths") or []
+    case = Case(
+        "titles_cursor",
+        "Titles, type=game, a random depth by cursor",
+        "cursor",
+        [("GET", path, headers, "") for path in paths] or [("GET", f"{API}/titles?type=game", headers, "")],
+        note=f"{len(paths):,} cursors to random rows in every ordering, nearly all of them not cached",
+    )
+    if not paths:
+        case.skipped = ctx.get("cursor_skip") or "no cursors prepared"
+    return case
+
+
+def social_cases(ctx: dict, jwt: dict[str, str]) -> list[Case]:
+    """The signed-in home page, the feed (page and API) and a watchlist, of
+    the person the fill gave follows and a watchlist (bench/fill.py)."""
+    social = ctx.get("social_user")
+    get = lambda path, headers: [("GET", path, headers, "")]  # noqa: E731
+    if not social or "social" not in ctx["jwt"]:
+        cases = [
+            Case(key, label, kind, get("/", {}))
+            for key, label, kind in (
+                ("home_page", "Home page (HTML), signed in", "html"),
+                ("feed_page", "Feed page (HTML)", "html"),
+                ("feed_api", "Feed (API)", "json-list"),
+                ("watchlist", "A watchlist (API)", "json-list"),
+            )
+        ]
+        for case in cases:
+            case.skipped = "the filled database has no social user (an older fill: run without BENCH_REUSE_DB)"
+        return cases
+    counts = ctx.get("social_counts", {})
+    social_jwt = {"Authorization": f"Bearer {ctx['jwt']['social']}", "Accept": "application/json"}
+    cookie = {"Cookie": f"{ctx['session_cookie_name']}={ctx['session']['social']}", "Accept": "text/html"}
+    follows = f"following {counts.get('follows', 0):,} people"
+    return [
+        Case(
+            "home_page",
+            "Home page (HTML), signed in: recent activity and the feed",
+            "html",
+            get("/", cookie),
+            note=follows,
+        ),
+        Case(
+            "feed_page",
+            "Feed page (HTML): the home page's feed, page 2",
+            "html",
+            get("/?feed=2", cookie),
+            note=follows + "; the feed has no page of its own, it is the home page's panel",
+        ),
+        Case("feed_api", "Feed (API), page 1", "json-list", get(f"{API}/feed", social_jwt), note=follows),
+        Case(
+            "watchlist",
+            f"A watchlist (API), {counts.get('watchlist', 0):,} titles, newest first",
+            "json-list",
+            get(f"{API}/user/{social}/watchlist", jwt),
+        ),
+    ]
+
+
+def write_cases(ctx: dict) -> list[Case]:
+    """POST a walk (random titles) and PATCH the writers' own reviews and
+    walks (rows the fill gave them, bench/prepare.py lists them)."""
+    rng = random.Random(8)
+    writers = ctx["jwt"]["writers"]
+    states = ["in_progress", "completed", "hundred_percent"]
+
+    def headers(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
+
+    posts = [
+        (
+            "POST",
+            f"{API}/walks",
+            headers(writers[i % len(writers)]),
+            json.dumps({"title_id": rng.randrange(1, ctx["max_title_id"] + 1), "state": rng.choice(states)}),
+        )
+        for i in range(4000)
+    ]
+    cases = [Case("post_walk", f"POST a walk (random titles, {len(writers)} users)", "write", posts)]
+    for key, label, rows, path, body in (
+        (
+            "patch_review",
+            "PATCH a review (the rating of one of the writer's own)",
+            ctx.get("writer_reviews") or [],
+            "reviews",
+            lambda: {"rating": rng.randrange(0, 101)},
+        ),
+        (
+            "patch_walk",
+            "PATCH a walk (the state of one of the writer's own)",
+            ctx.get("writer_walks") or [],
+            "walks",
+            lambda: {"state": rng.choice(states)},
+        ),
+    ):
+        lines = []
+        for i in range(4000):
+            token, ids = rows[i % len(rows)] if rows else ("", [0])
+            lines.append(("PATCH", f"{API}/{path}/{rng.choice(ids)}", headers(token), json.dumps(body())))
+        case = Case(key, f"{label}, {len(rows)} users", "write", lines)
+        if not rows:
+            case.skipped = "none of the writers has a row to change"
+        cases.append(case)
+    cases[1].note = "each marks the title's rating for the drain"
     return cases
 
 
@@ -269,6 +397,38 @@ def measure(harness: Harness, case: Case, *, connections: list[int], duration: f
     if case.kind == "write":
         waited = wait_for_queue(harness)
         case.note += f"; queue drained {waited:.0f}s after"
+
+
+EXTRA = ("stats", "imports", "mcp")
+
+
+def extra_measures(harness: Harness, ctx: dict, only: set[str]) -> dict:
+    """The targets measured outside wrk, once, after the wrk cases (gunicorn
+    and Celery stopped), against the bench database: a person's statistics
+    uncached (bench/stats.py, the heavy user), an import of 10,000 rows
+    (bench/imports.py, its rows deleted afterwards) and an MCP ``tools/call``
+    of ``set_walk`` against the REST POST on uvicorn (bench/mcp.py). A failure
+    is recorded as the reason, not lost with the rest of the run."""
+    out: dict = {}
+    for key in EXTRA:
+        if only and key not in only:
+            out[key] = {"skipped": "not selected (BENCH_ONLY)"}
+            continue
+        path = harness.logdir / f"{key}.json"
+        path.unlink(missing_ok=True)
+        log(f"measure {key}")
+        try:
+            if key == "stats":
+                harness.python("stats.py", str(path), BENCH_STATS_USER=str(ctx["heavy_user"]))
+            elif key == "imports":
+                harness.python("imports.py", "--json", str(path), "--cleanup")
+            else:
+                harness.python("mcp.py", "--bench", str(path))
+            out[key] = json.loads(path.read_text())
+        except (subprocess.CalledProcessError, OSError, ValueError) as exc:
+            out[key] = {"skipped": f"failed: {exc}"}
+            log(f"  {key} failed: {exc}")
+    return out
 
 
 def versions(harness: Harness) -> dict:
@@ -364,7 +524,12 @@ def main() -> None:
             if only and case.key not in only and case.kind != "ceiling":
                 case.skipped = "not selected (BENCH_ONLY)"
                 continue
+            if case.skipped:  # not measurable in this run (build_cases says why)
+                log(f"  skip {case.key}: {case.skipped}")
+                continue
             log(f"case {case.key}: {case.label}")
+            if case.key == "provider_search":  # queries.py's cold runs emptied the cache
+                harness.python("provider_cache.py")
             measure(harness, case, connections=connections, duration=duration, warmup=warmup)
         results["cases"] = [{k: v for k, v in asdict(c).items() if k != "lines"} for c in [*cases, ceiling_again]]
         results["worker_memory"] = harness.worker_memory()
@@ -373,9 +538,7 @@ def main() -> None:
         recompute_file = harness.logdir / "recompute.json"
         harness.python("recompute.py", str(recompute_file))
         results["recompute"] = json.loads(recompute_file.read_text())
-        stats_file = harness.logdir / "stats.json"
-        harness.python("stats.py", str(stats_file))
-        results["stats"] = json.loads(stats_file.read_text())
+        results.update(extra_measures(harness, ctx, only))
     finally:
         if os.environ.get("BENCH_KEEP_SERVICES"):
             for name in list(harness.processes):

@@ -22,3 +22,21 @@ if os.environ.get("BENCH_VISIBILITY_TIMEOUT"):
         **CELERY_BROKER_TRANSPORT_OPTIONS,
         "visibility_timeout": int(os.environ["BENCH_VISIBILITY_TIMEOUT"]),
     }
+
+# The bench has no network. A provider is configured (a dummy TMDB key, so
+# that the provider search answers for films) and every provider's API points
+# at a closed port on loopback: a search missing the cache fails at once
+# (connection refused, no retry) with a 503 instead of calling out.
+# bench/provider_cache.py puts the answer the measured search asks for in the
+# provider-search cache. The per-person search limit (30 a minute, counted on
+# cache hits too) would turn the measured searches into 429s within a second:
+# it stays in force (its Redis counter is still hit on every request) at a
+# height the bench does not reach.
+BENCH_DEAD_URL = "http://127.0.0.1:9"
+TMDB_API_KEY = "bench-dummy-key"
+TMDB_API_URL = f"{BENCH_DEAD_URL}/3"
+IGDB_CLIENT_ID = IGDB_CLIENT_SECRET = ""
+ANILIST_API_URL = f"{BENCH_DEAD_URL}/graphql"
+PROVIDER_RETRIES = 0
+PROVIDER_TIMEOUT_SECONDS = 1.0
+RATE_LIMITS = {**RATE_LIMITS, "provider-search": (10**9, 60)}  # noqa: F405
