@@ -47,11 +47,13 @@ def cursor_paths(max_title_id: int) -> tuple[list[str], str]:
     import random
     from urllib.parse import quote
 
+    from catalog.selectors import title_list
     from core import pagination
 
     encode = getattr(pagination, "encode_cursor", None)
     if encode is None:
         return [], "core.pagination has no encode_cursor (the ?cursor= mode is not merged)"
+    keys = {ordering: pagination.ordering_key(title_list(type="game", ordering=ordering)) for ordering in ORDERINGS}
     rng = random.Random(13)
     ids = [rng.randrange(1, max_title_id + 1) for _ in range(CURSORS * 4)]
     with connection.cursor() as cur:
@@ -63,11 +65,12 @@ def cursor_paths(max_title_id: int) -> tuple[list[str], str]:
         for pk, rating, year in rows:
             ordering = rng.choice(ORDERINGS)
             key = ordering.lstrip("-")
-            if key == "rating" and rating is None:
+            if key == "release_year" and year is None:  # only the rating is a nullable key
                 ordering, key = rng.choice(["id", "-id"]), "id"
             values = [pk] if key == "id" else [rating if key == "rating" else year, pk]
-            cursor = encode(ordering, values)
-            paths.append(f"/api/v1/titles?type=game&ordering={ordering}&cursor={quote(str(cursor), safe='')}")
+            url = f"/api/v1/titles?type=game&ordering={ordering}"
+            cursor = encode(keys[ordering], values, url=url)
+            paths.append(f"{url}&cursor={quote(str(cursor), safe='')}")
             if len(paths) >= CURSORS:
                 break
     except Exception as exc:  # a helper of another shape than assumed: say so, measure the rest

@@ -250,8 +250,8 @@ def test_cursor_paths_encode_random_rows_in_every_ordering(db, monkeypatch):
         Title.objects.create(name=f"Game {i}", type="game", release_year=2000 + i % 5)
     calls = []
 
-    def encode_cursor(ordering, values):
-        calls.append((ordering, list(values)))
+    def encode_cursor(ordering, values, *, url):
+        calls.append((ordering, list(values), url))
         return f"{ordering}:{','.join(map(str, values))}"
 
     monkeypatch.setattr(pagination, "encode_cursor", encode_cursor, raising=False)
@@ -259,6 +259,26 @@ def test_cursor_paths_encode_random_rows_in_every_ordering(db, monkeypatch):
     paths, why = prepare.cursor_paths(max_id)
     assert why == ""
     assert paths and all(p.startswith("/api/v1/titles?type=game&ordering=") and "&cursor=" in p for p in paths)
-    for ordering, values in calls:
+    for ordering, values, url in calls:
         assert values[-1] >= 1  # the id last
-        assert len(values) == (1 if ordering.lstrip("-") == "id" else 2)
+        assert ordering.startswith("catalog.title:")  # core.pagination.ordering_key of the list
+        assert len(values) == (1 if ordering.split(":")[1].startswith(("id", "-id")) else 2)
+        assert url.startswith("/api/v1/titles?type=game&ordering=")
+
+
+@pytest.mark.postgres
+def test_cursor_paths_are_answered_by_the_real_cursor_mode(db, client):
+    from bench import prepare
+    from catalog.models import Title
+    from tests.factories import UserFactory
+
+    for i in range(40):
+        Title.objects.create(name=f"Game {i}", type="game", release_year=2000 + i % 5, rating=None if i % 3 else 50 + i)
+    max_id = Title.objects.order_by("-id").values_list("id", flat=True)[0]
+    paths, why = prepare.cursor_paths(max_id)
+    assert why == "" and paths
+    client.force_login(UserFactory())
+    for path in paths[:30]:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.content)
+        assert "count" not in response.json()
