@@ -15,16 +15,17 @@ from django.utils.translation import override as translation_override
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.cache import privacy_scope
+from accounts.cache import privacy_scope, user_scope
 from core.cache import cached_html
 from core.errors import ServiceError
 from core.forms import add_service_error, mark_upload_too_large
 from core.i18n import is_supported_locale
 from core.pagination import page_for
-from reviews.cache import title_reviews_scope
-from reviews.forms import ReviewForm, draft_form
+from core.visitor_cache import cached_page
+from reviews.cache import title_reviews_scope, user_reviews_scope
+from reviews.forms import ReviewForm, draft_form, has_draft
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_rating_histogram, title_reviews
-from walks.cache import title_walks_scope
+from walks.cache import title_walks_scope, user_walks_scope, user_watchlist_scope
 from walks.labels import state_choices
 from walks.models import WalkState
 from walks.selectors import title_walks, watchlist_has
@@ -51,8 +52,44 @@ SORTS = [
 ]
 
 
+# A whole title or titles page for one visitor (core.visitor_cache), kept
+# until the visitor, the rows it shows or the visitor's own walk, review or
+# watchlist entry change. What its fragments may lag (a list's ratings,
+# the reviewers' names) it may lag this much longer.
+PAGE_CACHE_SECONDS = 30
+
+
+def _visitor_scopes(request) -> tuple[str, ...]:
+    """The scopes of the signed-in visitor's own rows a page shows: the
+    layout's (name, avatar, theme, language, curator buttons)."""
+    return (user_scope(request.user.pk),) if request.user.is_authenticated else ()
+
+
+def _layout_holes(request) -> dict:
+    """The layout's parts drawn for every answer: the linked accounts show
+    other accounts' names, outside the visitor's scope (no query without a group)."""
+    from linking.templatetags.linking_tags import linked_account_switcher
+
+    return {"switcher": lambda: linked_account_switcher({}, request)}
+
+
 @require_GET
 def titles(request):
+    # A search shows the providers' block and counts that are kept on their
+    # own terms: such pages are drawn each time around their cached results.
+    if request.GET.get("q", "").strip():
+        return _titles(request, {})
+    type_ = request.GET.get("type") if request.GET.get("type") in TitleType.values else TitleType.GAME
+    return cached_page(
+        request,
+        scopes=(*_visitor_scopes(request), title_list_scope(type_)),
+        render=lambda extra: _titles(request, extra),
+        timeout=PAGE_CACHE_SECONDS,
+        holes=_layout_holes(request),
+    )
+
+
+def _titles(request, extra: dict):
     # Parameters from a hand-edited URL that mean nothing are ignored: the page stays.
     type_ = request.GET.get("type") or TitleType.GAME
     if type_ not in TitleType.values:
@@ -101,7 +138,7 @@ def titles(request):
     if context["search"]:
         local = selectors.title_count(type=type_, search=search, queryset=queryset)
         block = provider_block(request, type_=type_, search=context["search"], local_count=local)
-    return render(request, "catalog/titles.html", {**context, "results": html, "provider_block": block})
+    return render(request, "catalog/titles.html", {**context, "results": html, "provider_block": block, **extra})
 
 
 def title_page_context(request, title, walk, review, *, review_form=None) -> dict:
@@ -183,8 +220,25 @@ def _histogram(counts: list[int]) -> dict:
 
 @require_GET
 def title_detail(request, pk: int):
-    title, walk, review = title_with_mine(pk=pk, user=request.user)
-    return render(request, "catalog/title_detail.html", title_page_context(request, title, walk, review))
+    def draw(extra: dict):
+        title, walk, review = title_with_mine(pk=pk, user=request.user)
+        context = title_page_context(request, title, walk, review)
+        return render(request, "catalog/title_detail.html", {**context, **extra})
+
+    scopes = [*_visitor_scopes(request), title_scope(pk), title_reviews_scope(pk), title_walks_scope(pk)]
+    scopes.append(privacy_scope())  # the activity's reviewers going private
+    if request.user.is_authenticated:  # the visitor's own walk, review and watchlist entry
+        uid = request.user.pk
+        scopes += [user_walks_scope(uid), user_reviews_scope(uid), user_watchlist_scope(uid)]
+    return cached_page(
+        request,
+        scopes=scopes,
+        render=draw,
+        timeout=PAGE_CACHE_SECONDS,
+        holes=_layout_holes(request),
+        # A rejected review's input and errors, shown once from the session.
+        cacheable=not has_draft(request, title_id=pk),
+    )
 
 
 def _curator_title(request, pk: int | None, action: str):

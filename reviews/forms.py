@@ -36,6 +36,12 @@ def draft_keep(request, *, title_id: int, form: ReviewForm) -> None:
     }
 
 
+def has_draft(request, *, title_id: int) -> bool:
+    """Whether a kept form waits to be shown on the title's page."""
+    session = getattr(request, "session", None)
+    return session is not None and DRAFT.format(title_id) in session
+
+
 def draft_form(request, *, title_id: int) -> ReviewForm | None:
     """The kept form, bound so it shows its errors; None when there is none."""
     session = getattr(request, "session", None)
