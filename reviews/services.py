@@ -29,6 +29,7 @@ from catalog.selectors import TITLE_BRIEF, title_for_write
 from catalog.services import titles_changed
 from core import broker, sync
 from core.cache import bump, bump_existing
+from core.db import upsert_returning
 from core.errors import Invalid, NotFound
 
 from .cache import DRAIN_QUEUED_KEY, DRAIN_QUEUED_SECONDS, title_reviews_scope, user_reviews_scope
@@ -175,13 +176,29 @@ def review_upsert(*, user, title_id: int, rating: int, text: str | None = UNSET)
     ``text`` left out keeps an existing review's text (and is empty for a new one).
     """
     rating = clean_rating(rating)
-    defaults: dict[str, Any] = {"rating": rating}
+    update = ["rating", "updated_at"]
     if text is not UNSET:
-        defaults["text"] = clean_text(text)
+        text = clean_text(text)
+        update.append("text")
     title = title_for_write(title_id=title_id, brief=True)
     _rating_mark(title.pk)
-    review, created = Review.objects.update_or_create(user=user, title=title, defaults=defaults)
-    review.title = title  # what the answer embeds, without reading it again
+    now = timezone.now()
+    # One INSERT ... ON CONFLICT DO UPDATE ... RETURNING: the answer is the
+    # row as written (an existing review's text when none is sent).
+    review, created = upsert_returning(
+        Review,
+        unique=("user_id", "title_id"),
+        values={
+            "user_id": user.pk,
+            "title_id": title.pk,
+            "rating": rating,
+            "text": "" if text is UNSET else text,
+            "created_at": now,
+            "updated_at": now,
+        },
+        update=update,
+    )
+    review.title, review.user = title, user  # what the answer embeds, without reading it again
     _lists_changed_on_commit(title_id=title.pk, user_id=user.pk)
     return review, created
 

@@ -62,8 +62,8 @@ class WalkCreate(APIView):
     )
     def post(self, request):
         incoming = parse(WalkIn, request.data)
+        # The walk as written, with the title loaded by the write: no second read.
         walk, created = services.walk_upsert(user=request.user, **incoming)
-        walk = selectors.user_walks(user_id=request.user.pk).get(pk=walk.pk)
         return Response(
             WalkWithTitleOut(walk, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -77,7 +77,6 @@ class WalkDetail(APIView):
     def patch(self, request, pk: int):
         incoming = parse(WalkPatchIn, request.data)
         walk = services.walk_update(user=request.user, walk_id=pk, **incoming)
-        walk = selectors.user_walks(user_id=request.user.pk).get(pk=walk.pk)
         return Response(WalkWithTitleOut(walk, context={"request": request}).data)
 
     @extend_schema(summary="Delete your walk", responses={204: None})

@@ -6,14 +6,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.selectors import title_for_write
+from catalog.selectors import TITLE_BRIEF, title_for_write
 from core import sync
 from core.cache import bump, bump_existing
+from core.db import upsert_returning
 from core.errors import Conflict, NotFound
 
 from .cache import title_walks_scope, user_walks_scope, user_watchlist_scope
 from .models import Walk, WalkDeletion, WatchlistEntry
-from .selectors import clean_state
+from .selectors import WALK_FIELDS, clean_state
 
 
 def _record_deletions(rows) -> None:
@@ -30,27 +31,45 @@ def walk_deletions_purge() -> int:
     return deleted
 
 
-def _walks_changed(*, user_id: int, title_id: int) -> None:
+def _walks_changed(*, user_id: int, title_id: int, watchlist: bool = False) -> None:
+    """Bump the walk's scopes once it commits: one cache round trip (and the
+    person's watchlist with them when the write took a title off it)."""
     scopes = (user_walks_scope(user_id), title_walks_scope(title_id))
+    if watchlist:
+        scopes = (*scopes, user_watchlist_scope(user_id))
     transaction.on_commit(lambda: bump(*scopes))
 
 
 @transaction.atomic
 def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
-    """Create the user's walk of the title or set the state of the one they have."""
+    """Create the user's walk of the title or set the state of the one they have.
+
+    The walk answers with the title's brief fields (read with the title's
+    existence check) and the row as written: no read after the write."""
     state = clean_state(state)
-    title = title_for_write(title_id=title_id)
-    walk, created = Walk.objects.update_or_create(user=user, title=title, defaults={"state": state})
-    _walks_changed(user_id=user.pk, title_id=title.pk)
+    title = title_for_write(title_id=title_id, brief=True)
+    now = timezone.now()
+    walk, created = upsert_returning(
+        Walk,
+        unique=("user_id", "title_id"),
+        values={"user_id": user.pk, "title_id": title.pk, "state": state, "created_at": now, "updated_at": now},
+        update=("state", "updated_at"),
+    )
+    walk.title, walk.user = title, user
     # Starting a walk of a title takes it off the watchlist.
-    if WatchlistEntry.objects.filter(user=user, title=title).delete()[0]:
-        _watchlist_changed(user_id=user.pk)
+    unlisted = WatchlistEntry.objects.filter(user=user, title=title).delete()[0] > 0
+    _walks_changed(user_id=user.pk, title_id=title.pk, watchlist=unlisted)
     return walk, created
 
 
-def _own_walk(*, user, walk_id: int) -> Walk:
+def _own_walk(*, user, walk_id: int, with_title: bool = False) -> Walk:
     # Someone else's walk is indistinguishable from a missing one.
-    walk = Walk.objects.select_for_update().filter(pk=walk_id, user=user).first()
+    walks = Walk.objects.filter(pk=walk_id, user=user)
+    if with_title:  # the title's brief fields, for the answer; only the walk is locked
+        walks = walks.select_for_update(of=("self",)).select_related("title").only(*WALK_FIELDS, *TITLE_BRIEF)
+    else:
+        walks = walks.select_for_update()
+    walk = walks.first()
     if walk is None:
         raise NotFound(_("No such walk."), code="walk_not_found")
     return walk
@@ -58,10 +77,13 @@ def _own_walk(*, user, walk_id: int) -> Walk:
 
 @transaction.atomic
 def walk_update(*, user, walk_id: int, state: str) -> Walk:
+    """Set the state of the user's walk; it answers with its title's brief
+    fields, read with the walk before the write (no read after it)."""
     state = clean_state(state)
-    walk = _own_walk(user=user, walk_id=walk_id)
+    walk = _own_walk(user=user, walk_id=walk_id, with_title=True)
     walk.state = state
     walk.save(update_fields=["state", "updated_at"])
+    walk.user = user
     _walks_changed(user_id=user.pk, title_id=walk.title_id)
     return walk
 

@@ -238,7 +238,7 @@ def test_review_post_query_count(auth_client, user, run_on_commit, n):
     assert response.json()["title"]["id"] == title.pk
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     # the user (1; the session is cached), the title with its brief fields (1), the
-    # review looked up and inserted (2), the mark (1); the drain at the commit (eager
-    # here): the marks (1), the title locked (1), its rating (1), the marks deleted (1)
-    assert len(statements) <= 9, "\n".join(s[:90] for s in statements)
+    # review's upsert (1), the mark (1); the drain at the commit (eager here): the
+    # marks (1), the title locked (1), its rating (1), the marks deleted (1)
+    assert len(statements) <= 8, "\n".join(s[:90] for s in statements)
     assert rating_of(title) == (pytest.approx((30 * n + 90) / (n + 1)), n + 1)
