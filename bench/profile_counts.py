@@ -14,6 +14,7 @@ and the median wall time of each. The people are kept
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -32,6 +33,7 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -97,15 +99,48 @@ def empty_cache() -> None:
 
 def timed(client: Client, path: str) -> dict:
     client.get(path)  # warm the connection and Python's own caches, not Django's
-    runs, queries, status = [], 0, 0
+    runs, sql, queries, status = [], [], 0, 0
     for _ in range(RUNS):
         empty_cache()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(path)
             runs.append((time.perf_counter() - started) * 1000)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
         queries, status = len(captured.captured_queries), response.status_code
-    return {"status": status, "queries": queries, "median_ms": round(statistics.median(runs), 2)}
+    return {
+        "status": status,
+        "queries": queries,
+        "median_ms": round(statistics.median(runs), 2),
+        "min_ms": round(min(runs), 2),
+        "sql_median_ms": round(statistics.median(sql), 2),
+    }
+
+
+def counted(user_id: int) -> dict:
+    """The counts as the profile read them before the tally: one GROUP BY over all the person's walks."""
+    rows = Walk.objects.filter(user_id=user_id).values_list("title__type", "state").annotate(n=Count("id"))
+    return {(t, s): n for t, s, n in rows.order_by()}
+
+
+def kept(user_id: int) -> dict:
+    """The counts as the profile reads them now (walks.selectors.user_walk_tallies, uncached)."""
+    from walks.models import WalkTally
+
+    rows = WalkTally.objects.filter(user_id=user_id, count__gt=0).values_list("type", "state", "count")
+    return {(t, s): n for t, s, n in rows}
+
+
+def counts_side_by_side(user_id: int) -> dict:
+    """Both reads interleaved, so that a loaded machine slows both alike."""
+    assert counted(user_id) == kept(user_id)
+    runs: dict[str, list[float]] = {"group_by": [], "tally": []}
+    for _ in range(RUNS):
+        for name, fn in (("group_by", counted), ("tally", kept)):
+            started = time.perf_counter()
+            fn(user_id)
+            runs[name].append((time.perf_counter() - started) * 1000)
+    return {name: {"median_ms": round(statistics.median(r), 3), "min_ms": round(min(r), 3)} for name, r in runs.items()}
 
 
 def main() -> None:
@@ -132,6 +167,8 @@ def main() -> None:
             "api_user": timed(other, f"/api/v1/user/{user.pk}"),
             "api_me": timed(own, "/api/v1/user/@me"),
         }
+        with contextlib.suppress(ImportError):  # before walks.tally there is nothing to compare
+            result["sizes"][size]["counts"] = counts_side_by_side(user.pk)
     text = json.dumps(result, indent=2)
     if out:
         out.write_text(text)
