@@ -699,6 +699,20 @@ def main() -> None:
         conn.commit()
         t = lap("ratings (one UPDATE)", t)
 
+        # The kept walk counts (walks.tally), as the writers would have left
+        # them: one INSERT ... SELECT ... GROUP BY (the table was emptied by
+        # the users' TRUNCATE ... CASCADE).
+        conn.execute(
+            """
+            INSERT INTO walks_walktally (user_id, type, state, count)
+            SELECT w.user_id, t.type, w.state, count(*)
+            FROM walks_walk w JOIN catalog_title t ON t.id = w.title_id
+            GROUP BY w.user_id, t.type, w.state
+            """
+        )
+        conn.commit()
+        t = lap("walk tallies (one INSERT ... SELECT)", t)
+
     with psycopg.connect(url, autocommit=True) as conn:
         # The UPDATE left a dead copy of every rated title: rewrite the table
         # while it has no secondary indexes, which is cheap.
@@ -722,6 +736,7 @@ def main() -> None:
         # Set the visibility map (index-only scans) and the planner's statistics.
         for table in tables.values():
             conn.execute(f'VACUUM (FREEZE, ANALYZE) "{table.name}"')
+        conn.execute("VACUUM (FREEZE, ANALYZE) walks_walktally")
         t = lap("vacuum analyze", t)
         hot_counts = dict(
             conn.execute(

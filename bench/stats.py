@@ -39,6 +39,7 @@ from catalog.models import Title  # noqa: E402
 from reviews.models import Review  # noqa: E402
 from stats import selectors  # noqa: E402
 from walks.models import Walk  # noqa: E402
+from walks.tally import tally_recount  # noqa: E402
 
 WALKS = int(os.environ.get("BENCH_STATS_WALKS", "5000"))
 REVIEWS = int(os.environ.get("BENCH_STATS_REVIEWS", "2000"))
@@ -73,6 +74,7 @@ def person() -> User:
     states = ["in_progress", "completed", "hundred_percent"]
     walks = [Walk(user=user, title_id=tid, state=states[rng.randrange(3)]) for tid in ids]
     Walk.objects.bulk_create(walks, batch_size=2000)
+    tally_recount(user_ids=[user.pk])  # the kept walk counts, as the writers keep them
     Review.objects.bulk_create(
         (Review(user=user, title_id=tid, rating=rng.randrange(101)) for tid in ids[:REVIEWS]), batch_size=2000
     )

@@ -116,7 +116,9 @@ class TitleAdmin(admin.ModelAdmin):
         check permissions, bump the cache scopes and delete replaced covers."""
         values = {k: form.cleaned_data[k] for k in services.FIELDS if k in form.cleaned_data}
         if change:
-            title = services.title_update(actor=request.user, title=Title.objects.get(pk=obj.pk), **values)
+            from walks.tally import title_update_tallied  # the walk counts follow a change of type
+
+            title = title_update_tallied(actor=request.user, title=Title.objects.get(pk=obj.pk), **values)
         else:
             title = services.title_create(actor=request.user, **values)
         cover = form.cleaned_data.get("cover")

@@ -116,7 +116,9 @@ class TitleDetail(APIView):
     def patch(self, request, pk: int):
         catalog_permission_check(user=request.user, action="change")
         incoming = parse(TitlePatchIn, request.data, partial=True)
-        title = services.title_update(actor=request.user, title=selectors.title_get(pk=pk), **incoming)
+        from walks.tally import title_update_tallied  # the walk counts follow a change of type
+
+        title = title_update_tallied(actor=request.user, title=selectors.title_get(pk=pk), **incoming)
         _, walk, review = title_with_mine(pk=title.pk, user=request.user)
         return Response(_title_payload(request, title, walk, review))
 

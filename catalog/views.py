@@ -279,8 +279,10 @@ def title_edit(request, pk: int):
     form = TitleForm(request.POST or None, initial=initial)
     del form.fields["force"]  # only a new title is checked for a duplicate
     if request.method == "POST" and form.is_valid():
+        from walks.tally import title_update_tallied  # the walk counts follow a change of type
+
         try:
-            services.title_update(actor=request.user, title=title, **form.cleaned_data)
+            title_update_tallied(actor=request.user, title=title, **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

@@ -411,6 +411,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.purge_review_deletions",
         "schedule": crontab(hour=4, minute=31),
     },
+    # The kept walk counts (walks.tally) against a fresh count; drift repaired and logged.
+    "reconcile-walk-tallies": {
+        "task": "walks.tasks.reconcile_walk_tallies",
+        "schedule": crontab(minute=47),
+    },
 }
 
 # --- DRF, JWT, OpenAPI ---------------------------------------------------------------

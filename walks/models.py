@@ -72,3 +72,24 @@ class WalkDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} deleted walk {self.walk_id}"
+
+
+class WalkTally(models.Model):
+    """How many walks a person has of each (title type, state), kept by
+    every writer of walks in the same transaction (walks.tally), so that a
+    profile reads at most types × states rows whatever the library's size.
+    ``reconcile_walk_tallies`` (hourly) repairs any drift."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=16)  # catalog.Title.type
+    state = models.CharField(max_length=20, choices=WalkState.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("walk count")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "type", "state"], name="walks_walktally_user_type_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.type}/{self.state}: {self.count}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.selectors import USER_BRIEF
@@ -11,7 +11,7 @@ from core.cache import cache_key, cached
 from core.errors import Invalid
 
 from .cache import WALK_COUNTS_SECONDS, user_walks_scope, user_watchlist_scope
-from .models import Walk, WalkDeletion, WalkState, WatchlistEntry
+from .models import Walk, WalkDeletion, WalkState, WalkTally, WatchlistEntry
 
 WALK_FIELDS = ("id", "state", "created_at", "updated_at", "user_id", "title_id")
 
@@ -60,16 +60,18 @@ def user_walks_changed(*, user_id: int, since, limit: int) -> tuple[list[Walk], 
 def user_walk_tallies(*, user_id: int) -> dict[tuple[str, str], int]:
     """How many walks the user has of each (type, state).
 
-    One GROUP BY over all the user's walks joined to their titles, cached
-    under the user's walks scope (which the walk services bump), so every
-    state filter of the profile is answered from the one entry. (A curator
-    changing a title's type moves its walks between types after
-    WALK_COUNTS_SECONDS at most: catalog cannot bump the walks' scopes.)
+    Read from the kept counts (walks.tally): one indexed query of at most
+    types × states rows, whatever the size of the library, cached under the
+    user's walks scope (which the walk services bump), so every state
+    filter of the profile is answered from the one entry. (A curator
+    changing a title's type moves its walks between types in the tally at
+    once, and in this cache after WALK_COUNTS_SECONDS at most: catalog
+    cannot bump the walks' scopes.)
     """
 
     def count() -> dict[tuple[str, str], int]:
-        rows = Walk.objects.filter(user_id=user_id).values_list("title__type", "state").annotate(n=Count("id"))
-        return {(type_, state): n for type_, state, n in rows.order_by()}
+        rows = WalkTally.objects.filter(user_id=user_id, count__gt=0).values_list("type", "state", "count")
+        return {(type_, state): n for type_, state, n in rows}
 
     scope = user_walks_scope(user_id)
     return cached(scope, cache_key(scope, "tallies"), count, timeout=WALK_COUNTS_SECONDS)

@@ -15,6 +15,7 @@ from core.errors import Conflict, NotFound
 from .cache import title_walks_scope, user_walks_scope, user_watchlist_scope
 from .models import Walk, WalkDeletion, WatchlistEntry
 from .selectors import WALK_FIELDS, clean_state
+from .tally import tally_recount, tally_title_forget, tally_walk_change, tally_walk_set
 
 
 def _record_deletions(rows) -> None:
@@ -48,6 +49,7 @@ def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
     existence check) and the row as written: no read after the write."""
     state = clean_state(state)
     title = title_for_write(title_id=title_id, brief=True)
+    tally_walk_set(user_id=user.pk, title_id=title.pk, state=state)
     now = timezone.now()
     walk, created = upsert_returning(
         Walk,
@@ -81,6 +83,7 @@ def walk_update(*, user, walk_id: int, state: str) -> Walk:
     fields, read with the walk before the write (no read after it)."""
     state = clean_state(state)
     walk = _own_walk(user=user, walk_id=walk_id, with_title=True)
+    tally_walk_change(user_id=user.pk, title_id=walk.title_id, old_state=walk.state, new_state=state)
     walk.state = state
     walk.save(update_fields=["state", "updated_at"])
     walk.user = user
@@ -91,6 +94,7 @@ def walk_update(*, user, walk_id: int, state: str) -> Walk:
 @transaction.atomic
 def walk_delete(*, user, walk_id: int) -> None:
     walk = _own_walk(user=user, walk_id=walk_id)
+    tally_walk_change(user_id=user.pk, title_id=walk.title_id, old_state=walk.state, new_state=None)
     _record_deletions([(user.pk, walk.pk, walk.title_id)])
     walk.delete()
     _walks_changed(user_id=user.pk, title_id=walk.title_id)
@@ -98,6 +102,7 @@ def walk_delete(*, user, walk_id: int) -> None:
 
 @transaction.atomic
 def walk_delete_for_title(*, user, title_id: int) -> bool:
+    tally_walk_set(user_id=user.pk, title_id=title_id, state=None)
     ids = list(Walk.objects.select_for_update().filter(user=user, title_id=title_id).values_list("pk", flat=True))
     _record_deletions([(user.pk, pk, title_id) for pk in ids])
     deleted, _ = Walk.objects.filter(pk__in=ids).delete()
@@ -143,6 +148,7 @@ def walks_bulk_upsert(*, user, states: dict[int, str], overwrite: bool = False) 
     for state in {w.state for w in changed}:
         Walk.objects.filter(pk__in=[w.pk for w in changed if w.state == state]).update(state=state, updated_at=now)
     WatchlistEntry.objects.filter(user=user, title_id__in=list(states)).delete()
+    tally_recount(user_ids=[user.pk])
     touched = [tid for tid, what in outcome.items() if what != "kept"]
     scopes = (user_walks_scope(user.pk), user_watchlist_scope(user.pk), *(title_walks_scope(t) for t in touched))
     transaction.on_commit(lambda: bump_existing(*scopes))
@@ -155,6 +161,7 @@ def walks_forget_title(*, title_id: int) -> int:
     with the title, by cascade): the people's apps drop them at their next sync."""
     rows = list(Walk.objects.filter(title_id=title_id).values_list("user_id", "pk"))
     _record_deletions([(u, pk, title_id) for u, pk in rows])
+    tally_title_forget(title_id=title_id)
     return len(rows)
 
 
@@ -164,6 +171,7 @@ def walks_delete_all_for_user(*, user) -> int:
     account and so its sync go too)."""
     title_ids = list(Walk.objects.filter(user=user).values_list("title_id", flat=True))
     deleted, _ = Walk.objects.filter(user=user).delete()
+    tally_recount(user_ids=[user.pk])
     scopes = (user_walks_scope(user.pk), *(title_walks_scope(t) for t in title_ids))
     transaction.on_commit(lambda: bump_existing(*scopes))
     return deleted
@@ -239,6 +247,7 @@ def walks_move_to_title(*, source_id: int, target_id: int) -> int:
     gone = list(Walk.objects.filter(title_id=source_id).values_list("user_id", "pk"))
     _record_deletions([(u, pk, source_id) for u, pk in gone])
     Walk.objects.filter(title_id=source_id).delete()
+    tally_recount(user_ids=users)
     wanted = set(WatchlistEntry.objects.filter(title_id=source_id).values_list("user_id", flat=True))
     blocked = have | users | set(WatchlistEntry.objects.filter(title_id=target_id).values_list("user_id", flat=True))
     WatchlistEntry.objects.filter(title_id=source_id).exclude(user_id__in=blocked).update(title_id=target_id)

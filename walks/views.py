@@ -91,7 +91,9 @@ def profile(request, username: str):
         if tab == "watchlist":
             watchlist_page = page_for(request, selectors.user_watchlist(user_id=pk, type=only_type), per_page=24)
         elif only_type:
-            walks_page = page_for(request, selectors.user_walks(user_id=pk, type=only_type, state=state), per_page=24)
+            walks = selectors.user_walks(user_id=pk, type=only_type, state=state)
+            # The total from the kept counts, not a COUNT over the person's walks.
+            walks_page = page_for(request, walks, per_page=24, count=lambda: counts.get(only_type, 0))
         else:
             for type_ in TitleType.values:
                 if counts.get(type_):

@@ -7,6 +7,7 @@ from reviews.models import Review
 from tests.catalog.factories import ReviewFactory, TitleFactory, WalkFactory
 from tests.factories import UserFactory
 from walks.models import Walk
+from walks.tally import tally_recount
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,7 @@ def test_profile_query_count(member_client, django_assert_max_num_queries, n):
     for type_ in ("game", "film", "series", "anime"):
         titles += Title.objects.bulk_create(Title(name=f"{type_} {i}", type=type_, release_year=2000) for i in range(n))
     Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
+    tally_recount(user_ids=[person.pk])
     Review.objects.bulk_create(Review(user=person, title=t, rating=70) for t in titles)
     # session, user, profile (layout); the person; counts by type; one shelf per type (4);
     # reviews count + page; and, cached after this request: whether I may see them (a
@@ -149,6 +151,7 @@ def test_a_cold_profile_is_computed_once_and_shares_its_counts(
     person = UserFactory()
     titles = Title.objects.bulk_create(Title(name=f"T{i}", type="game", release_year=2000) for i in range(n))
     Walk.objects.bulk_create(Walk(user=person, title=t, state="completed") for t in titles)
+    tally_recount(user_ids=[person.pk])
     url = f"/u/{person.profile.username}/"
     member_client.get("/")  # the session and the user cached
     clear_cache()

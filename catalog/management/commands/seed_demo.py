@@ -20,6 +20,7 @@ from reviews.models import Review
 from reviews.services import title_ratings_reconcile
 from staff.models import Position
 from walks.models import Walk, WalkState
+from walks.tally import tally_recount
 
 DEMO_PASSWORD = "walks-demo-2026"
 # (e-mail, username, bio, links, share of the catalogue they walked)
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         titles = self._titles()
         people = self._people()
         walks, reviews = self._activity(titles, people)
+        tally_recount(user_ids=[user.pk for user, _share in people])
         positions = self._positions()
         fixed = title_ratings_reconcile()
         title_count_forget(*CATALOGUE)
