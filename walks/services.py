@@ -15,7 +15,14 @@ from core.errors import Conflict, NotFound
 from .cache import title_walks_scope, user_walks_scope, user_watchlist_scope
 from .models import Walk, WalkDeletion, WatchlistEntry
 from .selectors import WALK_FIELDS, clean_state
-from .tally import tally_recount, tally_title_forget, tally_walk_change, tally_walk_set
+from .tally import (
+    tally_recount,
+    tally_title_forget,
+    tally_walk_before,
+    tally_walk_change,
+    tally_walk_set,
+    tally_walk_upserted,
+)
 
 
 def _record_deletions(rows) -> None:
@@ -49,7 +56,7 @@ def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
     existence check) and the row as written: no read after the write."""
     state = clean_state(state)
     title = title_for_write(title_id=title_id, brief=True)
-    tally_walk_set(user_id=user.pk, title_id=title.pk, state=state)
+    before = tally_walk_before(user_id=user.pk, title_id=title.pk)
     now = timezone.now()
     walk, created = upsert_returning(
         Walk,
@@ -57,6 +64,7 @@ def walk_upsert(*, user, title_id: int, state: str) -> tuple[Walk, bool]:
         values={"user_id": user.pk, "title_id": title.pk, "state": state, "created_at": now, "updated_at": now},
         update=("state", "updated_at"),
     )
+    tally_walk_upserted(user_id=user.pk, title_id=title.pk, before=before, created=created, state=state)
     walk.title, walk.user = title, user
     # Starting a walk of a title takes it off the watchlist.
     unlisted = WatchlistEntry.objects.filter(user=user, title=title).delete()[0] > 0

@@ -73,6 +73,26 @@ def tally_walk_set(*, user_id: int, title_id: int, state: str | None) -> None:
     tally_walk_change(user_id=user_id, title_id=title_id, old_state=next(iter(old), None), new_state=state)
 
 
+def tally_walk_before(*, user_id: int, title_id: int) -> str | None:
+    """The state of the person's walk of the title (None: they have none),
+    its row locked until the transaction ends: read before an upsert that
+    does not tell what it replaced, for :func:`tally_walk_upserted`."""
+    old = Walk.objects.select_for_update().filter(user_id=user_id, title_id=title_id).values_list("state", flat=True)
+    return next(iter(old), None)
+
+
+def tally_walk_upserted(*, user_id: int, title_id: int, before: str | None, created: bool, state: str) -> None:
+    """An upsert set the walk to ``state``: ``before`` is what
+    :func:`tally_walk_before` read, ``created`` whether the upsert inserted.
+    One statement; when another transaction inserted the walk between the
+    two (a double click on "start": nothing to read, yet no insert), this
+    person's counts are counted afresh instead."""
+    if created or before is not None:
+        tally_walk_change(user_id=user_id, title_id=title_id, old_state=None if created else before, new_state=state)
+    else:
+        tally_recount(user_ids=[user_id])
+
+
 def tally_recount(*, user_ids: Iterable[int]) -> None:
     """Count these people's walks afresh: their rows deleted, then one
     ``INSERT ... SELECT ... GROUP BY`` (for the bulk writers, after their write)."""

@@ -291,3 +291,21 @@ def test_concurrent_writes_of_one_person_lose_no_count():
     assert errors == []
     assert Walk.objects.filter(user=person).count() == 16 + 4
     assert_exact()
+
+
+@pytest.mark.django_db
+def test_an_upsert_that_found_no_walk_yet_did_not_insert_recounts_the_person():
+    """A double click on "start": both reads find no walk, the other request's
+    insert wins, this upsert updates. Counting +1 again would drift; the
+    person's counts are counted afresh instead."""
+    from walks.tally import tally_walk_upserted
+
+    user = UserFactory(password=None)
+    walk = WalkFactory(user=user, state="in_progress")  # the other request's walk, counted
+    Walk.objects.filter(pk=walk.pk).update(state="completed")  # this upsert's update
+    tally_walk_upserted(user_id=user.pk, title_id=walk.title_id, before=None, created=False, state="completed")
+    assert (
+        tally_kept(user_ids=[user.pk])
+        == tally_fresh(user_ids=[user.pk])
+        == {(user.pk, walk.title.type, "completed"): 1}
+    )

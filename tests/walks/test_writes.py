@@ -36,7 +36,7 @@ def _write_statements(captured) -> list[str]:
 
 
 @pytest.mark.parametrize("n", [1, 200])
-def test_post_of_a_new_walk_is_three_statements_at_two_sizes(auth_client, n):
+def test_post_of_a_new_walk_is_five_statements_at_two_sizes(auth_client, n):
     _walked(auth_client.user, n)
     title = TitleFactory()
     _warm(auth_client)
@@ -44,10 +44,12 @@ def test_post_of_a_new_walk_is_three_statements_at_two_sizes(auth_client, n):
         response = auth_client.post(URL, {"title_id": title.pk, "state": "in_progress"}, format="json")
     assert response.status_code == 201
     statements = _write_statements(captured)
-    # the title with its brief fields (1), the upsert (1), the title off the watchlist
+    # the title with its brief fields (1), the walk's state before, locked (1), the
+    # upsert (1), the person's counts (walks.tally, 1), the title off the watchlist
     # (1); the service's transaction is a savepoint inside the test's (not counted)
-    assert len(statements) == 3, "\n".join(s[:100] for s in statements)
-    assert statements[1].startswith('INSERT INTO "walks_walk"') and "ON CONFLICT" in statements[1]
+    assert len(statements) == 5, "\n".join(s[:100] for s in statements)
+    assert statements[2].startswith('INSERT INTO "walks_walk"') and "ON CONFLICT" in statements[2]
+    assert statements[3].startswith("INSERT INTO walks_walktally")
     assert response.json()["title"]["name"] == title.name
 
 
@@ -60,14 +62,15 @@ def test_post_of_an_existing_walk_is_the_same_upsert_at_two_sizes(auth_client, n
         response = auth_client.post(URL, {"title_id": walk.title_id, "state": "completed"}, format="json")
     assert response.status_code == 200
     statements = _write_statements(captured)
-    # PostgreSQL: the title (1), the upsert (1), the watchlist (1). SQLite tells an
-    # update from an insert by the insert doing nothing, then updates (1 more).
-    assert len(statements) == (3 if connection.vendor == "postgresql" else 4), "\n".join(s[:100] for s in statements)
+    # PostgreSQL: the title (1), the state before (1), the upsert (1), the counts (1),
+    # the watchlist (1). SQLite tells an update from an insert by the insert doing
+    # nothing, then updates (1 more).
+    assert len(statements) == (5 if connection.vendor == "postgresql" else 6), "\n".join(s[:100] for s in statements)
     assert response.json()["id"] == walk.pk and response.json()["state"] == "completed"
 
 
 @pytest.mark.parametrize("n", [1, 200])
-def test_patch_is_two_statements_at_two_sizes(auth_client, n):
+def test_patch_is_three_statements_at_two_sizes(auth_client, n):
     _walked(auth_client.user, n)
     walk = WalkFactory(user=auth_client.user, state="in_progress")
     _warm(auth_client)
@@ -75,8 +78,8 @@ def test_patch_is_two_statements_at_two_sizes(auth_client, n):
         response = auth_client.patch(f"{URL}/{walk.pk}", {"state": "hundred_percent"}, format="json")
     assert response.status_code == 200
     statements = _write_statements(captured)
-    # the walk locked, with its title's brief fields (1), the UPDATE (1)
-    assert len(statements) == 2, "\n".join(s[:100] for s in statements)
+    # the walk locked, with its title's brief fields (1), the counts (1), the UPDATE (1)
+    assert len(statements) == 3, "\n".join(s[:100] for s in statements)
     assert response.json()["state"] == "hundred_percent" and response.json()["title"]["id"] == walk.title_id
 
 
