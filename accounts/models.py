@@ -26,6 +26,17 @@ LINK_MAX_LENGTH = 200
 PASSWORD_MAX_LENGTH = 128
 
 
+def username_matches(queryset, handle: str, *, field: str = "username"):
+    """The rows of ``queryset`` whose ``field`` is ``handle`` in any case.
+
+    Compared as ``LOWER(field) = LOWER(handle)``, which the ``Lower`` indexes
+    on usernames serve; ``iexact`` compiles to ``UPPER(...)`` on PostgreSQL,
+    which no index here matches (a scan of every profile)."""
+    return queryset.alias(_username_key=Lower(field)).filter(
+        _username_key=Lower(models.Value(handle, output_field=models.CharField()))
+    )
+
+
 def new_pin() -> int:
     return PIN_MIN + secrets.randbelow(PIN_MAX - PIN_MIN + 1)
 
@@ -140,7 +151,7 @@ class Profile(models.Model):
     def free_username_from(cls, email: str) -> str:
         base = "".join(ch for ch in email.split("@")[0] if ch.isalnum() or ch in "._-")[:20] or "user"
         candidate = base
-        while cls.objects.filter(username__iexact=candidate).exists():
+        while username_matches(cls.objects, candidate).exists():
             candidate = f"{base}{secrets.randbelow(10_000)}"
         return candidate
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 
-from .models import User, UsernameHistory
+from .models import User, UsernameHistory, username_matches
 
 # What a list of walks or reviews shows of each person.
 USER_BRIEF = (
@@ -36,15 +36,26 @@ def public_user(*, pk: int) -> User:
     return user
 
 
+def public_user_cached(*, pk: int) -> User:
+    """:func:`public_user` from the shared cache (accounts.user_cache: the
+    row and its profile, dropped whenever either is saved); 404 otherwise."""
+    from .user_cache import cached_user
+
+    user = cached_user(pk)
+    if user is None or not user.is_active:
+        raise NotFound(_("No such user."), code="user_not_found")
+    return user
+
+
 def user_by_handle(*, handle: str) -> User:
     """The active user a profile URL names: by their username (any case), by a
     username they had before (the latest to have it), or by their id (the old
     ``/u/<id>/`` URLs); 404 otherwise. The caller redirects when
     ``user.profile.username`` differs from ``handle``."""
     people = User.objects.filter(is_active=True).select_related("profile").only(*PERSON_FIELDS)
-    user = people.filter(profile__username__iexact=handle).first()
+    user = username_matches(people, handle, field="profile__username").first()
     if user is None:
-        former = UsernameHistory.objects.filter(username__iexact=handle).order_by("-changed_at", "-id").first()
+        former = username_matches(UsernameHistory.objects, handle).order_by("-changed_at", "-id").first()
         if former is not None:
             user = people.filter(pk=former.user_id).first()
     if user is None and handle.isdigit() and len(handle) <= 18:

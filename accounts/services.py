@@ -60,6 +60,7 @@ from .models import (
     User,
     UsernameHistory,
     normalize_email,
+    username_matches,
 )
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def username_clean(username: str, *, user: User | None = None) -> str:
             "max": USERNAME_MAX_LENGTH,
         }
         raise Invalid(message, code="username_invalid", errors={"username": [message]})
-    taken = Profile.objects.filter(username__iexact=username)
+    taken = username_matches(Profile.objects, username)
     if user is not None:
         taken = taken.exclude(user=user)
     if taken.exists():
