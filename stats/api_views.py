@@ -6,11 +6,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import public_user
+from accounts.selectors import public_user, public_user_cached
+from core.cache import cached_json
 from core.errors import NotFound
 from social.selectors import visible_or_403
 
 from . import selectors
+from .cache import STATS_CACHE_SECONDS
 
 
 class UserStats(APIView):
@@ -21,9 +23,18 @@ class UserStats(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, pk: int):
-        person = public_user(pk=pk)
+        person = public_user_cached(pk=pk)
         visible_or_403(request.user, person)
-        return Response(selectors.user_stats(user_id=person.pk))
+        # The rendered answer, cached under the person's walks and reviews
+        # scopes (as user_stats is) and for the day (the streaks).
+        today = selectors._today()
+        return cached_json(
+            selectors.stats_scopes(person.pk),
+            request,
+            lambda: selectors.compute_user_stats(user_id=person.pk, today=today),
+            timeout=STATS_CACHE_SECONDS,
+            parts=("stats", today.isoformat()),
+        )
 
 
 class UserYear(APIView):

@@ -44,7 +44,7 @@ def bucket_of(rating: int) -> int:
     return min(int(rating) // 10, 9)
 
 
-def _scopes(user_id: int) -> tuple[str, str]:
+def stats_scopes(user_id: int) -> tuple[str, str]:
     return (user_walks_scope(user_id), user_reviews_scope(user_id))
 
 
@@ -62,7 +62,7 @@ def user_stats(*, user_id: int, today: dt.date | None = None) -> dict:
     The streaks depend on the day, so the day is part of the key.
     """
     today = today or _today()
-    scopes = _scopes(user_id)
+    scopes = stats_scopes(user_id)
     return cached(
         scopes,
         cache_key(scopes[0], "stats", today.isoformat()),
@@ -249,7 +249,7 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 def user_year(*, user_id: int, year: int) -> dict:
     """What the person finished and 100%-ed in ``year``, their highest and
     lowest ratings of it and their busiest month; cached."""
-    scopes = _scopes(user_id)
+    scopes = stats_scopes(user_id)
     return cached(
         scopes,
         cache_key(scopes[0], "year", year),
