@@ -8,10 +8,12 @@ from rest_framework.views import APIView
 
 from accounts.selectors import public_user
 from accounts.serializers import PublicUserOut
+from core.cache import cached_json
 from core.errors import Invalid
 from core.pagination import PageNumberPagination, paginated_response
 
 from . import selectors, services
+from .cache import FEED_SECONDS, social_scope
 from .serializers import FeedEntrySerializer, FollowOutSerializer, FollowRequestActionSerializer, PrivacySerializer
 
 
@@ -144,15 +146,17 @@ class Feed(APIView):
         raw = request.query_params.get("page", "1")  # an empty page is a 400, as in every list
         if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise Invalid(_("The page must be a positive whole number."), code="invalid_page")
-        page = selectors.feed_page(user_id=request.user.pk, number=int(raw))
-        return Response(
-            {
+
+        def answer() -> dict:
+            page = selectors.feed_page(user_id=request.user.pk, number=int(raw))
+            return {
                 "page": page.number,
                 "next": page.number + 1 if page.has_next else None,
                 "previous": page.number - 1 if page.has_previous else None,
                 "results": FeedEntrySerializer(page.entries, many=True, context={"request": request}).data,
             }
-        )
+
+        return cached_json(social_scope(request.user.pk), request, answer, timeout=FEED_SECONDS)
 
 
 class Privacy(APIView):

@@ -66,3 +66,41 @@ def test_the_feed_api(auth_client):
 
 def test_the_api_needs_a_sign_in(api_client):
     assert api_client.get("/api/v1/feed").status_code == 401
+
+
+@pytest.mark.parametrize("people", [1, 12])
+def test_a_warm_feed_is_answered_from_the_cache_at_two_sizes(auth_client, people, django_assert_num_queries):
+    from social import services
+
+    for _ in range(people):
+        friend = UserFactory()
+        services.follow_create(follower=auth_client.user, followee_id=friend.pk)
+        WalkFactory(user=friend)
+    first = auth_client.get("/api/v1/feed")
+    assert first.status_code == 200 and len(first.json()["results"]) == people
+    with django_assert_num_queries(0):
+        again = auth_client.get("/api/v1/feed")
+    assert again.json() == first.json()
+
+
+def test_a_follow_or_an_unfollow_shows_in_the_cached_feed_at_once(auth_client, django_capture_on_commit_callbacks):
+    friend = UserFactory(username="friend")
+    WalkFactory(user=friend)
+    assert auth_client.get("/api/v1/feed").json()["results"] == []  # cached, empty
+    with django_capture_on_commit_callbacks(execute=True):  # the follow's scope bump runs at its commit
+        assert auth_client.post(f"/api/v1/user/{friend.pk}/follow").status_code == 201
+    (entry,) = auth_client.get("/api/v1/feed").json()["results"]
+    assert entry["user"]["username"] == "friend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client.delete(f"/api/v1/user/{friend.pk}/follow").status_code == 204
+    assert auth_client.get("/api/v1/feed").json()["results"] == []
+
+
+def test_one_persons_cached_feed_is_not_anothers(auth_client):
+    from tests.conftest import jwt_client_for
+
+    friend, other = UserFactory(), UserFactory()
+    WalkFactory(user=friend)
+    auth_client.post(f"/api/v1/user/{friend.pk}/follow")
+    assert len(auth_client.get("/api/v1/feed").json()["results"]) == 1
+    assert jwt_client_for(other).get("/api/v1/feed").json()["results"] == []
