@@ -22,6 +22,7 @@ from core.forms import add_service_error, mark_upload_too_large
 from core.i18n import is_supported_locale
 from core.pagination import page_for
 from core.visitor_cache import cached_page
+from linking.templatetags.linking_tags import layout_holes
 from reviews.cache import title_reviews_scope, user_reviews_scope
 from reviews.forms import ReviewForm, draft_form, has_draft
 from reviews.selectors import TITLE_REVIEW_ORDERINGS, title_rating_histogram, title_reviews
@@ -65,14 +66,6 @@ def _visitor_scopes(request) -> tuple[str, ...]:
     return (user_scope(request.user.pk),) if request.user.is_authenticated else ()
 
 
-def _layout_holes(request) -> dict:
-    """The layout's parts drawn for every answer: the linked accounts show
-    other accounts' names, outside the visitor's scope (no query without a group)."""
-    from linking.templatetags.linking_tags import linked_account_switcher
-
-    return {"switcher": lambda: linked_account_switcher({}, request)}
-
-
 @require_GET
 def titles(request):
     # A search shows the providers' block and counts that are kept on their
@@ -85,7 +78,7 @@ def titles(request):
         scopes=(*_visitor_scopes(request), title_list_scope(type_)),
         render=lambda extra: _titles(request, extra),
         timeout=PAGE_CACHE_SECONDS,
-        holes=_layout_holes(request),
+        holes=layout_holes(request),
     )
 
 
@@ -235,7 +228,7 @@ def title_detail(request, pk: int):
         scopes=scopes,
         render=draw,
         timeout=PAGE_CACHE_SECONDS,
-        holes=_layout_holes(request),
+        holes=layout_holes(request),
         # A rejected review's input and errors, shown once from the session.
         cacheable=not has_draft(request, title_id=pk),
     )

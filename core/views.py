@@ -86,15 +86,16 @@ def csrf_failure(request, reason=""):
 # The home page's per-person parts, cached (core.cache) under what they show:
 # the person's recent walks and reviews are computed again at once after
 # any of their writes (what they embed of the titles, a name or a rating,
-# may lag HOME_ACTIVITY_SECONDS); the feed again at once when the person's
-# follows change, and within HOME_FEED_SECONDS of a followed person's write
-# (the feed spans everyone followed: composing all their scopes would cost
-# more than the feed's three indexed queries).
+# may lag HOME_ACTIVITY_SECONDS); the feed as social.cache.FEED_SECONDS says.
 HOME_ACTIVITY_SECONDS = 60
-HOME_FEED_SECONDS = 30
 
 
 def home(request):
+    from linking.templatetags.linking_tags import layout_holes
+    from social.cache import FEED_SECONDS
+
+    from .visitor_cache import cached_page
+
     # "Welcome back" only for someone who joined before this sign-in (an hour's grace).
     user = request.user
     returning = bool(
@@ -103,9 +104,34 @@ def home(request):
         and (user.last_auth_at - user.joined_at).total_seconds() > 3600
     )
     context = {"returning": returning}
-    if user.is_authenticated:
-        context.update(_home_fragments(request))
-    return render(request, "home.html", context)
+
+    def draw(extra: dict):
+        if user.is_authenticated:
+            context.update(_home_fragments(request))
+        return render(request, "home.html", {**context, **extra})
+
+    # Cached whole per visitor (core.visitor_cache) under what it shows: the
+    # person (the greeting), their walks and reviews (recent activity), their
+    # follows (the feed); a followed person's write shows within FEED_SECONDS.
+    return cached_page(
+        request,
+        scopes=_home_scopes(user),
+        render=draw,
+        timeout=FEED_SECONDS,
+        holes=layout_holes(request, offers=user.is_authenticated),
+    )
+
+
+def _home_scopes(user) -> tuple[str, ...]:
+    from accounts.cache import user_scope
+    from reviews.cache import user_reviews_scope
+    from social.cache import social_scope
+    from walks.cache import user_walks_scope
+
+    if not user.is_authenticated:
+        return ("core:home:anonymous",)  # the same for everyone (the key adds language and theme)
+    uid = user.pk
+    return (user_scope(uid), user_walks_scope(uid), user_reviews_scope(uid), social_scope(uid))
 
 
 def _home_fragments(request) -> dict:
@@ -114,7 +140,7 @@ def _home_fragments(request) -> dict:
     from accounts.cache import user_scope
     from core.cache import cached_html
     from reviews.cache import user_reviews_scope
-    from social.cache import social_scope
+    from social.cache import FEED_SECONDS, social_scope
     from social.templatetags.social_tags import feed_panel
     from walks.cache import user_walks_scope
     from walks.templatetags.walks_tags import recent_activity
@@ -133,7 +159,7 @@ def _home_fragments(request) -> dict:
             feed_scopes,
             request,
             lambda: render_to_string("social/_feed.html", feed_panel({"request": request}), request=request),
-            timeout=HOME_FEED_SECONDS,
+            timeout=FEED_SECONDS,
         ),
     }
 

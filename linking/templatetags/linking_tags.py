@@ -74,3 +74,14 @@ def linked_accounts_panel(context, request):
         },
         request=request,
     )
+
+
+def layout_holes(request, *, offers: bool = False) -> dict:
+    """The parts of a page cached whole (core.visitor_cache) that are drawn
+    for every answer: they show other accounts' rows, outside the visitor's
+    scopes. The account menu's switcher (no query without a group), and on
+    the home page the offers waiting for the visitor (one query)."""
+    holes = {"switcher": lambda: linked_account_switcher({}, request)}
+    if offers:
+        holes["link_offers"] = lambda: pending_link_offers({"request": request}, request.user)
+    return holes

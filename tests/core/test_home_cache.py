@@ -9,7 +9,7 @@ from catalog.models import Title
 from reviews import services as review_services
 from reviews.models import Review
 from social import services as social_services
-from tests.catalog.factories import ReviewFactory, TitleFactory
+from tests.catalog.factories import ReviewFactory, TitleFactory, WalkFactory
 from tests.factories import UserFactory
 from walks import services as walk_services
 from walks.models import Walk
@@ -75,3 +75,31 @@ def test_a_cached_home_page_takes_a_constant_few_queries(member, user, django_as
         response = member.get("/")
     assert response.status_code == 200
     assert "Your recent walks" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_a_warm_home_page_reads_only_the_link_offers(member, user, django_assert_num_queries, n):
+    """Cached whole per visitor; only the offers waiting for them (other
+    accounts' rows) are drawn for every answer: one query, at any size."""
+    for _ in range(n):
+        WalkFactory(user=user)
+    assert member.get("/").status_code == 200
+    with django_assert_num_queries(1):
+        response = member.get("/")
+    assert response.status_code == 200 and user.profile.username in response.content.decode()
+
+
+def test_a_link_offer_shows_on_a_cached_home_page_at_once(member, user):
+    from linking import services as linking
+
+    assert b'class="link-offers"' not in member.get("/").content  # cached, no offer
+    linking.link_offer_create(user=UserFactory(), email=user.email)
+    assert b'class="link-offers"' in member.get("/").content
+
+
+def test_the_anonymous_home_page_is_cached_with_each_visitors_own_token(client, django_assert_num_queries):
+    first = client.get("/")
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = client.get("/")
+    assert again.status_code == 200 and b"Keep track of everything" in again.content
