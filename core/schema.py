@@ -265,9 +265,12 @@ class AutoSchema(openapi.AutoSchema):
         sync_serializer = getattr(self.view, "sync_serializer", None)
         if self.method == "GET" and sync_serializer is not None and "200" in responses:
             # core.sync: ?updated_since= answers the changes instead of a page.
+            # anyOf, the changes first: a page's count is not required (the
+            # cursor mode has none), so the changes also fit the page's shape;
+            # clients try the changes (which need deleted and server_time) first.
             changes = self.resolve_serializer(sync_serializer, "response").ref
             media = responses["200"]["content"]["application/json"]
-            media["schema"] = {"oneOf": [media["schema"], changes]}
+            media["schema"] = {"anyOf": [changes, media["schema"]]}
         if self.method == "GET":
             # core.conditional: every read has an ETag and answers If-None-Match.
             for status, response in responses.items():
