@@ -51,7 +51,10 @@ def tally_walk_change(*, user_id: int, title_id: int, old_state: str | None, new
     lock (or writes it in this transaction)."""
     if old_state == new_state:
         return
-    deltas = [(s, d) for s, d in ((old_state, -1), (new_state, 1)) if s]
+    # In the order of the tally's key (one type here, so by state): two
+    # writes of one person that move walks in opposite directions (A to B,
+    # B to A) lock the two rows in the same order and never deadlock.
+    deltas = sorted((s, d) for s, d in ((old_state, -1), (new_state, 1)) if s)
     # A compound SELECT, each part with its WHERE (SQLite needs one before ON CONFLICT).
     parts = " UNION ALL ".join(f"SELECT %s, type, %s, {d} FROM {TITLE} WHERE id = %s" for _s, d in deltas)  # noqa: S608
     params: list = []

@@ -293,6 +293,42 @@ def test_concurrent_writes_of_one_person_lose_no_count():
     assert_exact()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_opposite_changes_of_one_persons_walks_at_once_do_not_deadlock():
+    """Two requests of one person (an assistant's parallel calls) move two
+    walks between the same two states in opposite directions, again and
+    again: the tally rows are locked in one order, so neither waits on the
+    other in a cycle (PostgreSQL would answer one of them "deadlock detected")."""
+    person = UserFactory(password=None)
+    titles = TitleFactory.create_batch(4, type="game")
+    for i, title in enumerate(titles):
+        services.walk_upsert(user=person, title_id=title.pk, state=("completed", "in_progress")[i % 2])
+    barrier = threading.Barrier(len(titles))
+    errors = []
+
+    def flip(title, states):
+        try:
+            barrier.wait(timeout=10)
+            for i in range(60):
+                services.walk_upsert(user=person, title_id=title.pk, state=states[i % 2])
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=flip, args=(title, ("in_progress", "completed")[:: 1 if i % 2 == 0 else -1]))
+        for i, title in enumerate(titles)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert_exact()
+
+
 @pytest.mark.django_db
 def test_an_upsert_that_found_no_walk_yet_did_not_insert_recounts_the_person():
     """A double click on "start": both reads find no walk, the other request's
