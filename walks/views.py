@@ -16,8 +16,11 @@ from catalog.selectors import clean_type, title_cached
 from core.cache import cached, request_cache_key
 from core.errors import Invalid, ServiceError
 from core.pagination import page_for
+from core.visitor_cache import cached_page
+from linking.templatetags.linking_tags import layout_holes
 from reviews.cache import user_reviews_scope
 from reviews.selectors import user_ratings, user_reviews
+from social.cache import social_scope
 from social.selectors import can_see
 
 from . import selectors, services
@@ -134,11 +137,19 @@ def profile(request, username: str):
     # owner: cached until the person, their walks or their reviews change
     # (the titles it shows may lag PROFILE_CACHE_SECONDS).
     scopes = (user_scope(pk), user_walks_scope(pk), user_reviews_scope(pk), user_watchlist_scope(pk))
-    page = cached(scopes, request_cache_key(scopes, request, is_me), body, timeout=PROFILE_CACHE_SECONDS)
-    return render(
-        request,
-        "walks/profile.html",
-        {"body": mark_safe(page["html"]), "username": page["username"], "person": person},  # noqa: S308 - our own rendering
+
+    def draw(extra: dict):
+        page = cached(scopes, request_cache_key(scopes, request, is_me), body, timeout=PROFILE_CACHE_SECONDS)
+        context = {"body": mark_safe(page["html"]), "username": page["username"], "person": person}  # noqa: S308 - our own rendering
+        return render(request, "walks/profile.html", {**context, **extra})
+
+    # The whole page per visitor (core.visitor_cache), under the body's scopes,
+    # the follow panel's (both people's follows) and the visitor's layout. Who
+    # may see the person is checked above on every request.
+    visitor = request.user.pk if request.user.is_authenticated else None
+    page_scopes = (*scopes, social_scope(pk), *((user_scope(visitor), social_scope(visitor)) if visitor else ()))
+    return cached_page(
+        request, scopes=page_scopes, render=draw, timeout=PROFILE_CACHE_SECONDS, holes=layout_holes(request)
     )
 
 
