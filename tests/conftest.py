@@ -352,3 +352,15 @@ def admin_login(client, user):
     session.pop("accounts:mfa_step_up", None)
     session.save()
     return client
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``committed(fn, **kwargs)``: run a write as if its transaction
+    committed (a test's own never does), with the bumps it leaves for then."""
+
+    def call(fn, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(**kwargs)
+
+    return call

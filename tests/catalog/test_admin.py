@@ -89,15 +89,6 @@ def test_walk_and_review_changelists_select_related(admin_client_, django_assert
 # cached answers and leaves no cover file behind.
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(write):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write()
-
-    return run
-
-
 def _cover_post(title, **extra):
     return {
         "name": title.name,

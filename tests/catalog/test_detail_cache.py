@@ -22,17 +22,6 @@ def me(request, db):
     return client
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a write as if its transaction committed (the test's own never does)."""
-
-    def run(write):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write()
-
-    return run
-
-
 def detail(client, title):
     response = client.get(f"{API}/titles/{title.pk}")
     assert response.status_code == 200, response.content

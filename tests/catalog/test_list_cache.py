@@ -21,17 +21,6 @@ pytestmark = pytest.mark.django_db
 TITLES = "/api/v1/titles"
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a write as if its transaction committed (the test's own never does)."""
-
-    def run(write):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write()
-
-    return run
-
-
 def names(response) -> list[str]:
     return [item["name"] for item in response.json()["results"]]
 

@@ -34,17 +34,6 @@ def page(pk: int) -> str:
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run ``fn`` and the bumps it leaves for its commit."""
-
-    def call(fn, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(**kwargs)
-
-    return call
-
-
-@pytest.fixture
 def title():
     return TitleFactory(name="Outer Wilds", type="game")
 

@@ -23,15 +23,6 @@ def member(client, user):
     return client
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def call(fn, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(**kwargs)
-
-    return call
-
-
 def test_own_walk_review_and_follow_show_at_once(member, user, committed):
     assert "Celeste" not in member.get("/").content.decode()  # cached now
     title = TitleFactory(name="Celeste")

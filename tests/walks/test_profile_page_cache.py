@@ -15,15 +15,6 @@ from walks import services as walk_services
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def call(fn, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(**kwargs)
-
-    return call
-
-
 def signed_in(user) -> Client:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)

@@ -17,15 +17,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(write):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write()
-
-    return run
-
-
 def test_search_add_cover_then_a_duplicate_add_returns_the_same_title(fake_anilist, committed, user):
     found = provider_services.provider_results(type="anime", query="bebop", ident="t")
     assert found["provider"] == "anilist"
